@@ -1,0 +1,425 @@
+"""The per-layer records and totals of one traced network, and ``analyze``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from archstats.counts import (
+    WeightedOp,
+    fmt_int,
+    neurons_formula,
+    output_size_formula,
+    params_formula,
+    sum_formula,
+)
+from archstats.trace import ModuleTrace, RunTrace, Window, run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFINITIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "params": "elements of the tensors a layer owns: trainable parameters, and fixed ones "
+        "(frozen parameters and floating-point buffers such as BatchNorm statistics or "
+        "LeNet-5's RBF prototypes); a tensor shared by two layers counts once",
+        "neurons": "output units per sample of a layer that forms weighted sums (convolution, "
+        "linear, trainable subsampling, RBF); activations, pooling, normalisation and "
+        "dropout add none",
+        "connections": "per sample, for each neuron its fan-in plus one for a bias (LeCun 1998); "
+        "shared weights count at every use",
+        "macs": "multiply-accumulates per sample, fvcore's convention (one fused multiply-add "
+        "= 1; convolutions, linear maps, matrix products, BatchNorm and adaptive average "
+        "pooling; archstats adds Euclidean distances); bias additions are not MACs",
+        "flops": "2 × MACs (one multiply and one add per MAC, as torch.utils.flop_counter); "
+        "ops listed as uncounted are in neither",
+        "receptive_field": "side of the input region one output unit sees (the maximum over "
+        "branches and shortcuts); jump is its effective stride",
+        "depth": "weighted layers on the longest path from input to output",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One row of an analysis: a module that holds tensors or does work of its own.
+
+    Counts are per sample. ``receptive_field`` and ``jump`` are per spatial dimension
+    (``None`` for a layer without spatial output); ``rf_global`` marks a layer whose
+    units see the whole input.
+    """
+
+    index: int
+    name: str
+    type: str
+    called: bool
+    calls: int
+    input_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...] | None
+    trainable_params: int
+    fixed_params: int
+    connections: int
+    neurons: int
+    macs: int
+    receptive_field: tuple[int, ...] | None
+    jump: tuple[int, ...] | None
+    rf_global: bool
+    depth: int | None
+    formulas: Mapping[str, str]
+    uncounted_ops: Mapping[str, int]
+    ops: tuple[WeightedOp, ...]
+    windows: tuple[Window, ...]
+
+    @property
+    def params(self) -> int:
+        return self.trainable_params + self.fixed_params
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    @property
+    def weighted(self) -> bool:
+        return bool(self.ops)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums of the rows (params once per tensor), the input's units and the depth."""
+
+    params: int
+    trainable_params: int
+    fixed_params: int
+    connections: int
+    neurons: int
+    input_units: int
+    macs: int
+    depth: int
+
+    @property
+    def neurons_with_input(self) -> int:
+        return self.neurons + self.input_units
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A network traced once: its layers in execution order and their totals."""
+
+    network: str
+    input_shape: tuple[int, ...]
+    device: str
+    layers: tuple[Layer, ...]
+    totals: Totals
+    uncounted_ops: Mapping[str, int]
+    output_shape: tuple[int, ...] | None
+    notes: tuple[str, ...] = field(default=())
+
+    def layer(self, name: str) -> Layer:
+        """The layer called ``name``; raises ``KeyError`` when there is none."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def dataframe(self) -> pd.DataFrame:
+        """The layers as a pandas DataFrame, one row per layer, indexed by name."""
+        import pandas as pd
+
+        rows = [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "input_shape": _shape_text(layer.input_shape),
+                "output_shape": _shape_text(layer.output_shape),
+                "params": layer.params,
+                "trainable_params": layer.trainable_params,
+                "fixed_params": layer.fixed_params,
+                "connections": layer.connections,
+                "neurons": layer.neurons,
+                "macs": layer.macs,
+                "flops": layer.flops,
+                "receptive_field": _rf_text(layer),
+                "jump": _shape_text(layer.jump),
+                "depth": layer.depth,
+                "params_formula": layer.formulas.get("params", ""),
+                "connections_formula": layer.formulas.get("connections", ""),
+                "uncounted_ops": ", ".join(f"{op}×{n}" for op, n in layer.uncounted_ops.items()),
+            }
+            for layer in self.layers
+        ]
+        return pd.DataFrame(rows).set_index("name")
+
+
+def _shape_text(shape: Sequence[int] | None) -> str:
+    return "×".join(str(d) for d in shape) if shape else ""
+
+
+def _rf_text(layer: Layer) -> str:
+    if layer.receptive_field is None:
+        return ""
+    text = _shape_text(layer.receptive_field)
+    return f"{text} (all)" if layer.rf_global else text
+
+
+_HOLDERS = (nn.ParameterList, nn.ParameterDict)
+
+
+def _direct_tensors(module: nn.Module) -> tuple[list[nn.Parameter], list[torch.Tensor]]:
+    """Parameters and buffers of a module, those of its ParameterList/Dict holders included."""
+    holders = [module, *(c for c in module.children() if isinstance(c, _HOLDERS))]
+    params = [p for h in holders for p in h.parameters(recurse=False)]
+    buffers = [b for h in holders for b in h.buffers(recurse=False)]
+    return params, buffers
+
+
+def _own_tensors(module: nn.Module, seen: set[int]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """A module's own trainable and fixed tensors, skipping those counted already."""
+    trainable: list[torch.Tensor] = []
+    fixed: list[torch.Tensor] = []
+    params, buffers = _direct_tensors(module)
+    for p in params:
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        (trainable if p.requires_grad else fixed).append(p)
+    for b in buffers:
+        if id(b) in seen or not b.is_floating_point():
+            continue
+        seen.add(id(b))
+        fixed.append(b)
+    return trainable, fixed
+
+
+def _window_formula(windows: Sequence[Window]) -> str:
+    if not windows:
+        return ""
+    w = windows[0]
+    parts = [
+        output_size_formula(size, k, s, p, d, w.ceil_mode)
+        for size, k, s, p, d in zip(w.in_spatial, w.kernel, w.stride, w.padding, w.dilation)
+    ]
+    if all(str(p) == str(parts[0]) for p in parts):
+        return str(parts[0])
+    return "; ".join(str(p) for p in parts)
+
+
+def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> Layer:
+    trainable, fixed = _own_tensors(trace.module, seen)
+    n_trainable = sum(t.numel() for t in trainable)
+    n_fixed = sum(t.numel() for t in fixed)
+    ops = tuple(trace.ops)
+    batch = run_.batch
+    out_per_sample = trace.output_shape[1:] if trace.output_shape else None
+    neurons = sum(op.units for op in ops)
+    connections = sum(op.connections for op in ops)
+    formulas: dict[str, str] = {}
+    own = n_trainable + n_fixed
+    if own:
+        from_ops = sum_formula([op.params_formula() for op in ops]) if ops else None
+        if from_ops is not None and from_ops.value == own:
+            formulas["params"] = str(from_ops)
+        else:
+            formulas["params"] = str(params_formula([tuple(t.shape) for t in (*trainable, *fixed)]))
+    if ops:
+        formulas["connections"] = str(sum_formula([op.connections_formula() for op in ops]))
+        if out_per_sample and trace.calls == 1 and neurons == math.prod(out_per_sample):
+            formulas["neurons"] = str(neurons_formula(out_per_sample))
+        else:
+            formulas["neurons"] = fmt_int(neurons)
+    if trace.windows:
+        formulas["output"] = _window_formula(trace.windows)
+    f = trace.output_field
+    spatial_out = (
+        trace.output_shape is not None and f is not None and (f.is_global or len(trace.output_shape) >= 2 + len(f.size))
+    )
+    return Layer(
+        index=index,
+        name=trace.name,
+        type=type(trace.module).__name__,
+        called=trace.calls > 0,
+        calls=trace.calls,
+        input_shape=trace.input_shape,
+        output_shape=trace.output_shape,
+        trainable_params=n_trainable,
+        fixed_params=n_fixed,
+        connections=connections,
+        neurons=neurons,
+        macs=run_.macs.get(trace.name, 0) // batch,
+        receptive_field=f.size if (f is not None and spatial_out) else None,
+        jump=f.jump if (f is not None and spatial_out and not f.is_global) else None,
+        rf_global=bool(f is not None and f.is_global),
+        depth=f.depth if f is not None else None,
+        formulas=MappingProxyType(formulas),
+        uncounted_ops=MappingProxyType(dict(run_.uncounted.get(trace.name, {}))),
+        ops=ops,
+        windows=tuple(trace.windows),
+    )
+
+
+def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
+    """Leaves are rows; a container is a row when it owns tensors or does work itself."""
+    module = trace.module
+    if isinstance(module, _HOLDERS):
+        return False  # folded into the module that holds it
+    if not any(not isinstance(c, _HOLDERS) for c in module.children()):
+        return True
+    params, buffers = _direct_tensors(module)
+    owns = bool(params) or any(b.is_floating_point() for b in buffers)
+    return owns or bool(trace.ops) or run_.macs.get(trace.name, 0) > 0 or bool(run_.uncounted.get(trace.name))
+
+
+def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device: str) -> Analysis:
+    """Apply the per-layer rules to a run: the frozen records and their totals."""
+    traces = [t for t in run_.modules.values() if _is_row(t, run_)]
+    # In order of completion: a container's own work (a residual addition, a
+    # concatenation) comes after its children's.
+    called = sorted((t for t in traces if t.calls), key=lambda t: t.first_end)
+    uncalled = [t for t in traces if not t.calls]
+    seen: set[int] = set()
+    layers = tuple(_layer(i, t, run_, seen) for i, t in enumerate([*called, *uncalled]))
+    uncounted: dict[str, int] = {}
+    for layer in layers:
+        for op, n in layer.uncounted_ops.items():
+            uncounted[op] = uncounted.get(op, 0) + n
+    depth = max((f.depth for f in run_.output_fields), default=0)
+    totals = Totals(
+        params=sum(layer.params for layer in layers),
+        trainable_params=sum(layer.trainable_params for layer in layers),
+        fixed_params=sum(layer.fixed_params for layer in layers),
+        connections=sum(layer.connections for layer in layers),
+        neurons=sum(layer.neurons for layer in layers),
+        input_units=math.prod(input_shape[1:]),
+        macs=sum(layer.macs for layer in layers),
+        depth=depth,
+    )
+    notes = []
+    if uncalled:
+        notes.append("never called (params counted, no activity): " + ", ".join(t.name for t in uncalled))
+    return Analysis(
+        network=network,
+        input_shape=input_shape,
+        device=device,
+        layers=layers,
+        totals=totals,
+        uncounted_ops=MappingProxyType(uncounted),
+        output_shape=run_.modules[""].output_shape,
+        notes=tuple(notes),
+    )
+
+
+def materialize(model: nn.Module, device: torch.device) -> nn.Module:
+    """Give a model built on the meta device real, zero-filled storage on ``device``.
+
+    Counts do not depend on weight values, so no initialiser runs. Zeros rather than the
+    uninitialised memory ``to_empty`` leaves: garbage values (denormals, NaNs) make the
+    trace several times slower, a memset does not.
+    """
+    model = model.to_empty(device=device)
+    with torch.no_grad():
+        for tensor in (*model.parameters(), *model.buffers()):
+            tensor.zero_()
+    return model
+
+
+def build(builder: Callable[[], nn.Module], device: torch.device) -> nn.Module:
+    """Build a network without running its weight initialisation, on ``device``."""
+    with torch.device("meta"):
+        model = builder()
+    return materialize(model, device)
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``auto`` is CUDA where available, else the CPU; ``cuda`` without CUDA raises."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but this machine has no CUDA device; use --device cpu or auto")
+    return resolved
+
+
+def analyze(
+    model: nn.Module,
+    input_shape: Sequence[int],
+    device: str | torch.device = "auto",
+    name: str | None = None,
+) -> Analysis:
+    """Trace ``model`` once on a zero input of ``input_shape`` and count every layer.
+
+    Args:
+        model: any ``nn.Module``; a model on the meta device is materialised without
+            initialisation, any other is moved to ``device``.
+        input_shape: the input's shape, batch first (``(1, 3, 227, 227)``); counts are
+            per sample.
+        device: ``cpu``, ``cuda`` or ``auto`` (CUDA where available).
+        name: the network's name in reports (default: the model's class name).
+
+    Returns:
+        The frozen per-layer records and totals.
+    """
+    dev = resolve_device(device)
+    shape = tuple(int(d) for d in input_shape)
+    if any(p.is_meta for p in (*model.parameters(), *model.buffers())):
+        model = materialize(model, dev)
+    else:
+        model = model.to(dev)
+    x = torch.zeros(shape, device=dev)
+    return from_run(name or type(model).__name__, run(model, x), shape, str(dev))
+
+
+def as_dict(analysis: Analysis) -> dict[str, Any]:
+    """The analysis in the JSON contract's shape (claims are added by the caller)."""
+    t = analysis.totals
+    return {
+        "network": analysis.network,
+        "input_shape": list(analysis.input_shape),
+        "device": analysis.device,
+        "totals": {
+            "params": t.params,
+            "trainable_params": t.trainable_params,
+            "fixed_params": t.fixed_params,
+            "connections": t.connections,
+            "neurons": t.neurons,
+            "neurons_with_input": t.neurons_with_input,
+            "macs": t.macs,
+            "flops": t.flops,
+            "depth": t.depth,
+        },
+        "layers": [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "called": layer.called,
+                "input_shape": list(layer.input_shape) if layer.input_shape else None,
+                "output_shape": list(layer.output_shape) if layer.output_shape else None,
+                "params": layer.params,
+                "trainable_params": layer.trainable_params,
+                "fixed_params": layer.fixed_params,
+                "connections": layer.connections,
+                "neurons": layer.neurons,
+                "macs": layer.macs,
+                "flops": layer.flops,
+                "receptive_field": max(layer.receptive_field) if layer.receptive_field else None,
+                "receptive_field_dims": list(layer.receptive_field) if layer.receptive_field else None,
+                "jump": list(layer.jump) if layer.jump else None,
+                "receptive_field_global": layer.rf_global,
+                "depth": layer.depth,
+                "formula": dict(layer.formulas),
+                "uncounted_ops": dict(layer.uncounted_ops),
+            }
+            for layer in analysis.layers
+        ],
+        "uncounted_ops": dict(analysis.uncounted_ops),
+        "definitions": dict(DEFINITIONS),
+        "notes": list(analysis.notes),
+    }

@@ -1,0 +1,254 @@
+"""The ``archstats`` command line: parse, call the library, print.
+
+Exit codes: 0 ok; 1 a claim that must hold does not; 2 bad usage or bad input (one
+sentence on stderr naming the value and the choices, never a traceback).
+Data goes to stdout, diagnostics to stderr; ``-`` as a file means stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from archstats.zoo import Report
+
+EXIT_OK, EXIT_CLAIM_FAILED, EXIT_USAGE = 0, 1, 2
+
+_SIZE_ERRORS = re.compile(
+    r"too small|greater than actual input size|non-positive|output size is|smaller than kernel|cannot be less",
+    re.IGNORECASE,
+)
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: its message is the one sentence the user sees."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``1x3x227x227`` (or with ``×`` or ``,``) as a tuple of positive ints."""
+    parts = re.split(r"[x×,]", text.strip().lower())
+    if not parts or not all(p.strip().isdigit() for p in parts):
+        raise UsageError(
+            f"--input {text!r} is not a shape; write it like 1x3x227x227 (batch x channels x height x width)"
+        )
+    shape = tuple(int(p) for p in parts)
+    if any(d <= 0 for d in shape):
+        raise UsageError(f"--input {text!r} has a size of 0; every dimension must be at least 1")
+    return shape
+
+
+def _check_writable(path: str) -> None:
+    if path == "-":
+        return
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: the directory {parent} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory; name a file")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that a failure leaves any earlier file as it was."""
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def _load_report(name: str, input_shape: tuple[int, ...] | None, device: str) -> Report:
+    from archstats import zoo
+    from archstats.trace import ForwardError
+
+    try:
+        model = zoo.spec(name)
+    except zoo.UnknownNetworkError as error:
+        raise UsageError(str(error)) from None
+    if input_shape is not None and len(input_shape) != len(model.input_shape):
+        raise UsageError(
+            f"--input {_shape_text(input_shape)} has {len(input_shape)} dimensions but {name} takes "
+            f"{len(model.input_shape)}, like its default {_shape_text(model.input_shape)}"
+        )
+    try:
+        return zoo.report(name, input_shape, device)
+    except ForwardError as error:
+        shape = _shape_text(input_shape or model.input_shape)
+        where = f"layer {error.module} ({error.module_type}" if error.module else f"the model ({error.module_type}"
+        received = f", which receives {_shape_text(error.input_shape)})" if error.input_shape else ")"
+        if _SIZE_ERRORS.search(str(error)):
+            raise UsageError(
+                f"input {shape} is too small for {name}: the maps fall below 1x1 at {where}{received}; "
+                f"its default input is {_shape_text(model.input_shape)}"
+            ) from None
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error.cause).__name__
+        raise UsageError(f"input {shape} does not fit {name}: {where}{received} failed: {first_line}") from None
+    except ValueError as error:  # an unusable --device
+        raise UsageError(str(error)) from None
+
+
+# -- subcommands ----------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from models import REGISTRY
+
+    rows = [(s.name, _shape_text(s.input_shape), str(s.year), s.summary) for s in REGISTRY]
+    widths = [max(len(r[i]) for r in [("name", "input", "year", ""), *rows]) for i in range(3)]
+    print(f"{'name':<{widths[0]}}  {'input':<{widths[1]}}  {'year':<{widths[2]}}  description")
+    for row in rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    return EXIT_OK
+
+
+_EXPORTS: dict[str, str] = {"html": "HTML handout", "json": "JSON", "csv": "CSV", "markdown": "Markdown"}
+
+
+def _renderer(kind: str) -> Callable[[Report], str]:
+    if kind == "html":
+        from archstats.render import html
+
+        return html.render
+    from archstats.render import exports
+
+    renderers: dict[str, Callable[[Report], str]] = {
+        "json": exports.to_json,
+        "csv": exports.to_csv,
+        "markdown": exports.to_markdown,
+    }
+    return renderers[kind]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    outputs = {kind: getattr(args, kind) for kind in _EXPORTS if getattr(args, kind) is not None}
+    if list(outputs.values()).count("-") > 1:
+        raise UsageError("only one of --html, --json, --csv and --markdown can write to stdout ('-')")
+    for path in outputs.values():
+        _check_writable(path)
+    input_shape = parse_shape(args.input) if args.input is not None else None
+    report = _load_report(args.name, input_shape, args.device)
+    # Render everything first: a failure here leaves no file half written.
+    rendered = {kind: _renderer(kind)(report) for kind in outputs}
+    if "-" not in outputs.values():
+        from archstats.render import terminal
+
+        sys.stdout.write(terminal.render(report))
+    for kind, path in outputs.items():
+        write_atomically(path, rendered[kind])
+        if path != "-":
+            print(f"wrote {_EXPORTS[kind]} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from models import REGISTRY
+
+    names = args.names or REGISTRY.names()
+    reports = [_load_report(name, None, args.device) for name in names]
+    failed = 0
+    for report in reports:
+        print(f"{report.spec.name} ({report.spec.paper})")
+        for verdict in report.verdicts:
+            mark = "ok  " if verdict.ok else "FAIL"
+            print(f"  {mark} {verdict.claim.id:<32} {verdict.status:<24} {verdict.explanation}")
+            failed += not verdict.ok
+        print()
+    total = sum(len(r.verdicts) for r in reports)
+    statuses: dict[str, int] = {}
+    for report in reports:
+        for verdict in report.verdicts:
+            statuses[verdict.status] = statuses.get(verdict.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in statuses.items())
+    print(f"{total} claims on {len(reports)} networks: {summary}")
+    if failed:
+        print(f"{failed} claims that must hold do not", file=sys.stderr)
+        return EXIT_CLAIM_FAILED
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, subcommands and all."""
+    parser = _Parser(
+        prog="archstats",
+        description="Per-layer params, connections, neurons, MACs and receptive fields of classic CNNs, "
+        "checked against the figures of the papers and of the article.",
+        epilog="exit codes: 0 ok, 1 a claim that must hold does not, 2 bad usage or bad input",
+    )
+    from archstats import __version__
+
+    parser.add_argument("--version", action="version", version=f"archstats {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p_list = sub.add_parser("list", help="the zoo: name, input, year, description")
+    p_list.set_defaults(func=cmd_list)
+
+    p_report = sub.add_parser("report", help="trace a network and print (or write) its per-layer figures")
+    p_report.add_argument("name", metavar="NAME", help="a zoo network (see 'archstats list')")
+    for kind, title in _EXPORTS.items():
+        p_report.add_argument(f"--{kind}", metavar="F", help=f"write the {title} to F ('-' for stdout)")
+    p_report.add_argument(
+        "--input", metavar="SHAPE", help="input shape, batch first, e.g. 1x3x227x227 (default: the network's)"
+    )
+    _device_argument(p_report)
+    p_report.set_defaults(func=cmd_report)
+
+    p_check = sub.add_parser("check", help="judge every claim of the ledger; exit 1 if one that must hold does not")
+    p_check.add_argument("names", metavar="NAME", nargs="*", help="zoo networks (default: all)")
+    _device_argument(p_check)
+    p_check.set_defaults(func=cmd_check)
+    return parser
+
+
+def _device_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda", "auto"), default="auto",
+        help="where to run the forward pass (default: auto, CUDA where available)",
+    )  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        code: int = args.func(args)
+        return code
+    except UsageError as error:
+        print(f"archstats: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("archstats: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

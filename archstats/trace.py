@@ -1,0 +1,364 @@
+"""One forward pass: module hooks, a torch-function recorder and fvcore, all in the same run.
+
+fvcore's ``FlopCountAnalysis`` traces the model with ``torch.jit``, which runs the
+forward once on real tensors. That single run also feeds:
+
+- forward pre/post hooks on every module: which module is running, its input and
+  output shapes, how often it is called;
+- a ``TorchFunctionMode``: every torch function called, attributed to the innermost
+  running module. It records the weighted ops (convolutions, linear maps, matrix
+  products with a weight, distances to fixed prototypes) with the shapes that the
+  counting rules need, and carries a receptive field and a weighted depth along every
+  tensor, so branches and shortcuts are followed whether or not a module wraps them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from archstats.counts import WeightedOp, cdist_op, conv_op, linear_op
+from archstats.flops import flop_analysis, split_counts
+from archstats.receptive import Field, expand, merge
+
+
+@dataclass(frozen=True)
+class Window:
+    """A convolution or pooling window as one call applied it, for the output-size derivation."""
+
+    op: str
+    in_spatial: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    ceil_mode: bool
+
+
+@dataclass
+class ModuleTrace:
+    """What one module did during the run (all its calls)."""
+
+    name: str
+    module: nn.Module
+    first_call: int = -1
+    first_end: int = -1
+    calls: int = 0
+    input_shape: tuple[int, ...] | None = None
+    output_shape: tuple[int, ...] | None = None
+    output_field: Field | None = None
+    input_field: Field | None = None
+    output_fields: list[Field] = field(default_factory=list)
+    ops: list[WeightedOp] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+
+
+@dataclass
+class RunTrace:
+    """The raw result of a run, before the per-layer rules are applied."""
+
+    modules: dict[str, ModuleTrace]
+    macs: dict[str, int]
+    uncounted: dict[str, dict[str, int]]
+    output_fields: list[Field]
+    batch: int
+
+
+class ForwardError(RuntimeError):
+    """The forward pass failed inside ``module`` (a qualified name, ``""`` for the root)."""
+
+    def __init__(self, module: str, module_type: str, input_shape: tuple[int, ...] | None, cause: BaseException):
+        super().__init__(str(cause))
+        self.module = module
+        self.module_type = module_type
+        self.input_shape = input_shape
+        self.cause = cause
+
+
+def _tensors(value: Any) -> Iterator[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+
+
+def _first_tensor(value: Any) -> torch.Tensor | None:
+    return next(_tensors(value), None)
+
+
+def _arg(args: Sequence[Any], kwargs: dict[str, Any], index: int, name: str, default: Any) -> Any:
+    if name in kwargs:
+        return kwargs[name]
+    if len(args) > index:
+        return args[index]
+    return default
+
+
+def _func_name(func: Any) -> str:
+    name = getattr(func, "__name__", "")
+    return name.lstrip("_").removesuffix("_with_indices")
+
+
+_CONV = {"conv1d": 1, "conv2d": 2, "conv3d": 3}
+_MAX_POOL = {"max_pool1d": 1, "max_pool2d": 2, "max_pool3d": 3}
+_AVG_POOL = {"avg_pool1d": 1, "avg_pool2d": 2, "avg_pool3d": 3}
+_ADAPTIVE = {
+    "adaptive_avg_pool1d": 1, "adaptive_avg_pool2d": 2, "adaptive_avg_pool3d": 3,
+    "adaptive_max_pool1d": 1, "adaptive_max_pool2d": 2, "adaptive_max_pool3d": 3,
+}  # fmt: skip
+_MATMUL = {"matmul", "mm", "bmm"}
+
+
+class _Recorder(TorchFunctionMode):
+    """Attributes torch functions to the running module; carries fields along tensors."""
+
+    def __init__(self, input_spatial: tuple[int, ...], batch: int) -> None:
+        super().__init__()
+        self.input_spatial = input_spatial
+        self.batch = batch
+        self.stack: list[ModuleTrace] = []
+        self._fields: dict[int, tuple[weakref.ref[torch.Tensor], Field]] = {}
+
+    # -- fields along tensors ------------------------------------------------------
+    def field_of(self, tensor: torch.Tensor) -> Field | None:
+        entry = self._fields.get(id(tensor))
+        if entry is None or entry[0]() is not tensor:
+            return None
+        return entry[1]
+
+    def set_field(self, tensor: torch.Tensor, value: Field) -> None:
+        self._fields[id(tensor)] = (weakref.ref(tensor), value)
+
+    # -- the mode ------------------------------------------------------------------
+    def __torch_function__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        outputs = list(_tensors(out))
+        if outputs:
+            self._observe(func, args, kwargs, outputs)
+        return out
+
+    def _observe(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], outputs: list[torch.Tensor]) -> None:
+        inputs = [t for t in _tensors((args, kwargs))]
+        fields = [(t, f) for t in inputs if (f := self.field_of(t)) is not None]
+        if not fields:
+            return  # an op on weights alone (a view of a parameter, an index buffer)
+        name = _func_name(func)
+        x, x_field = fields[0]
+        if name in _CONV:
+            result = self._conv(_CONV[name], args, kwargs, x, x_field, outputs[0])
+        elif name in _MAX_POOL or name in _AVG_POOL:
+            result = self._pool(name, args, kwargs, x, x_field)
+        elif name in _ADAPTIVE:
+            result = self._adaptive(_ADAPTIVE[name], x, x_field, outputs[0])
+        elif name == "linear":
+            result = self._linear(args, kwargs, x, x_field, outputs[0])
+        elif name == "cdist":
+            result = self._cdist(args, x_field, outputs[0])
+        elif name in _MATMUL or name == "addmm":
+            result = self._matmul(name, args, fields, outputs[0])
+        else:
+            result = self._generic(fields, outputs[0])
+        for t in outputs:
+            self.set_field(t, result)
+
+    def _record(self, op: WeightedOp | None = None, window: Window | None = None) -> None:
+        if not self.stack:
+            return
+        top = self.stack[-1]
+        if op is not None:
+            top.ops.append(op)
+        if window is not None and top.calls == 1:
+            top.windows.append(window)
+
+    def _per_sample(self, t: torch.Tensor) -> tuple[int, ...]:
+        return tuple(int(d) for d in t.shape[1:])
+
+    def _conv(self, n: int, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor,
+              x_field: Field, out: torch.Tensor) -> Field:  # fmt: skip
+        weight = _arg(args, kwargs, 1, "weight", None)
+        bias = _arg(args, kwargs, 2, "bias", None)
+        stride = expand(_arg(args, kwargs, 3, "stride", 1), n)
+        padding_arg = _arg(args, kwargs, 4, "padding", 0)
+        dilation = expand(_arg(args, kwargs, 5, "dilation", 1), n)
+        kernel = tuple(int(k) for k in weight.shape[2:])
+        if isinstance(padding_arg, str):  # 'valid' or 'same' (stride 1)
+            padding = tuple(0 if padding_arg == "valid" else d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+        else:
+            padding = expand(padding_arg, n)
+        weighted = self.field_of(weight) is None
+        if weighted:
+            self._record(op=conv_op(weight.shape, bias is not None, self._per_sample(out)))
+        spatial = tuple(int(d) for d in x.shape[-n:])
+        self._record(window=Window("conv", spatial, kernel, stride, padding, dilation, False))
+        return x_field.window(kernel, stride, padding, dilation, weighted)
+
+    def _pool(self, name: str, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor, x_field: Field) -> Field:
+        n = _MAX_POOL.get(name) or _AVG_POOL[name]
+        kernel = expand(_arg(args, kwargs, 1, "kernel_size", 1), n)
+        stride_arg = _arg(args, kwargs, 2, "stride", None)
+        stride = kernel if stride_arg is None or stride_arg == [] else expand(stride_arg, n)
+        padding = expand(_arg(args, kwargs, 3, "padding", 0), n)
+        if name in _MAX_POOL:
+            dilation = expand(_arg(args, kwargs, 4, "dilation", 1), n)
+            ceil_mode = bool(_arg(args, kwargs, 5, "ceil_mode", False))
+        else:
+            dilation = (1,) * n
+            ceil_mode = bool(_arg(args, kwargs, 4, "ceil_mode", False))
+        spatial = tuple(int(d) for d in x.shape[-n:])
+        self._record(window=Window(name, spatial, kernel, stride, padding, dilation, ceil_mode))
+        return x_field.window(kernel, stride, padding, dilation, False)
+
+    def _adaptive(self, n: int, x: torch.Tensor, x_field: Field, out: torch.Tensor) -> Field:
+        in_sp = [int(d) for d in x.shape[-n:]]
+        out_sp = [int(d) for d in out.shape[-n:]]
+        if all(o == 1 for o in out_sp):
+            return x_field.whole(self.input_spatial, False)
+        # Windows of an adaptive pool vary; the widest one bounds the field.
+        kernel = tuple(-(-i // o) for i, o in zip(in_sp, out_sp))
+        stride = tuple(max(i // o, 1) for i, o in zip(in_sp, out_sp))
+        return x_field.window(kernel, stride, (0,) * n, (1,) * n, False)
+
+    def _linear(self, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor, x_field: Field,
+                out: torch.Tensor) -> Field:  # fmt: skip
+        weight = _arg(args, kwargs, 1, "weight", None)
+        bias = _arg(args, kwargs, 2, "bias", None)
+        weighted = self.field_of(weight) is None
+        if weighted:
+            in_features = int(weight.shape[-1])
+            out_features = int(weight.shape[0])
+            positions = int(out.numel()) // self.batch // out_features
+            self._record(op=linear_op(in_features, out_features, bias is not None, positions))
+        return self._after_mixing(x, x_field, out, weighted)
+
+    def _cdist(self, args: Sequence[Any], x_field: Field, out: torch.Tensor) -> Field:
+        x1, x2 = args[0], args[1]
+        weighted = self.field_of(x2) is None
+        if weighted:
+            units = int(out.numel()) // self.batch
+            prototypes = int(x2.shape[-2])
+            self._record(op=cdist_op(units // prototypes, prototypes, int(x1.shape[-1])))
+        return x_field.deeper(weighted)
+
+    def _matmul(self, name: str, args: Sequence[Any], fields: list[tuple[torch.Tensor, Field]],
+                out: torch.Tensor) -> Field:  # fmt: skip
+        operands = args[1:3] if name == "addmm" else args[:2]
+        a, b = operands[0], operands[1]
+        weighted = len([t for t, _ in fields if t is a or t is b]) == 1
+        if weighted:
+            inner = int(a.shape[-1])
+            units = int(out.numel()) // self.batch
+            maps = int(b.shape[-1]) if self.field_of(b) is None else int(a.shape[-2])
+            self._record(op=linear_op(inner, maps, name == "addmm", units // maps, kind="matmul"))
+        merged = merge(f for _, f in fields)
+        assert merged is not None
+        return merged.deeper(weighted)
+
+    def _after_mixing(self, x: torch.Tensor, x_field: Field, out: torch.Tensor, weighted: bool) -> Field:
+        spatial = len(x_field.size)
+        if x_field.is_global or x.dim() < 2 + spatial:
+            return x_field.deeper(weighted)
+        return x_field.whole(self.input_spatial, weighted)
+
+    def _generic(self, fields: list[tuple[torch.Tensor, Field]], out: torch.Tensor) -> Field:
+        merged = merge(f for _, f in fields)
+        assert merged is not None
+        x = fields[0][0]
+        n = len(merged.size)
+        if merged.is_global or (out.dim() == x.dim() and out.shape[-n:] == x.shape[-n:]):
+            return merged
+        if out.dim() < x.dim():  # flatten, a mean over positions: every position mixed
+            return merged.whole(self.input_spatial, False)
+        return merged
+
+
+def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+    """Run ``model`` once on ``x`` and collect everything the counting rules need.
+
+    Raises:
+        ForwardError: the forward pass failed; names the innermost running module.
+    """
+    batch = int(x.shape[0])
+    spatial = tuple(int(d) for d in x.shape[2:])
+    recorder = _Recorder(spatial, batch)
+    traces: dict[str, ModuleTrace] = {}
+    order = [0]
+    handles = []
+
+    def pre_hook(trace: ModuleTrace) -> Any:
+        def hook(module: nn.Module, args: Any) -> None:
+            trace.calls += 1
+            if trace.first_call < 0:
+                trace.first_call = order[0]
+                order[0] += 1
+                t = _first_tensor(args)
+                if t is not None:
+                    trace.input_shape = tuple(int(d) for d in t.shape)
+                    trace.input_field = recorder.field_of(t)
+            recorder.stack.append(trace)
+
+        return hook
+
+    def post_hook(trace: ModuleTrace) -> Any:
+        def hook(module: nn.Module, args: Any, output: Any) -> None:
+            recorder.stack.pop()
+            if trace.first_end < 0:
+                trace.first_end = order[0]
+                order[0] += 1
+            if trace.output_shape is None:
+                t = _first_tensor(output)
+                if t is not None:
+                    trace.output_shape = tuple(int(d) for d in t.shape)
+                    trace.output_field = recorder.field_of(t)
+                trace.output_fields = [f for t in _tensors(output) if (f := recorder.field_of(t)) is not None]
+
+        return hook
+
+    for name, module in model.named_modules():
+        trace = ModuleTrace(name=name, module=module)
+        traces[name] = trace
+        handles.append(module.register_forward_pre_hook(pre_hook(trace)))
+        handles.append(module.register_forward_hook(post_hook(trace)))
+
+    recorder.set_field(x, Field.of_input(spatial))
+    analysis = flop_analysis(model, (x,))
+    try:
+        with recorder, torch.no_grad():
+            counts = analysis.by_module_and_operator()
+            unsupported = {name: analysis.unsupported_ops(name) for name in traces}
+    except Exception as error:  # the model's own failure, reported with where it happened
+        failing = recorder.stack[-1] if recorder.stack else traces[""]
+        raise ForwardError(failing.name, type(failing.module).__name__, failing.input_shape, error) from error
+    finally:
+        for handle in handles:
+            handle.remove()
+
+    # fvcore attributes an op to its module and every ancestor; keep each module's own.
+    own_counts = {name: Counter(counts.get(name, Counter())) for name in traces}
+    own_unsupported = {name: Counter(unsupported.get(name, Counter())) for name in traces}
+    for name in traces:
+        if name:
+            parent = name.rpartition(".")[0]
+            if parent in traces:
+                own_counts[parent].subtract(counts.get(name, Counter()))
+                own_unsupported[parent].subtract(unsupported.get(name, Counter()))
+    macs: dict[str, int] = {}
+    uncounted: dict[str, dict[str, int]] = {}
+    for name in traces:
+        own_macs, own_uncounted = split_counts(+own_counts[name])
+        for op, n in (+own_unsupported[name]).items():
+            own_uncounted[op] = own_uncounted.get(op, 0) + int(n)
+        macs[name] = own_macs
+        uncounted[name] = own_uncounted
+    return RunTrace(traces, macs, uncounted, traces[""].output_fields, batch)

@@ -1,0 +1,85 @@
+"""The zoo as archstats sees it: names to specs, specs to analyses and verdicts."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archstats.analysis import Analysis, analyze, build, resolve_device
+from archstats.ledger import Claim, Verdict, judge_all, load_claims
+from models import REGISTRY, ModelSpec
+
+
+class UnknownNetworkError(LookupError):
+    """No zoo network has this name."""
+
+    def __init__(self, name: str) -> None:
+        close = difflib.get_close_matches(name, REGISTRY.names(), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        super().__init__(f"unknown network {name!r}{hint} (see 'archstats list')")
+        self.name = name
+
+
+def spec(name: str) -> ModelSpec:
+    """The registry spec called ``name``, or :class:`UnknownNetworkError` with suggestions."""
+    if name not in REGISTRY:
+        raise UnknownNetworkError(name)
+    return REGISTRY.get(name)
+
+
+def published_claims(model: ModelSpec) -> list[Claim]:
+    """The figures a network's papers publish, as ledger claims on its totals."""
+    return [
+        Claim(
+            id=f"{model.name}.paper.{fig.quantity}",
+            network=model.name,
+            source=fig.source,
+            quote=f"{fig.value:,.0f} {fig.unit}",
+            measure=f"total.{fig.quantity}",
+            expected=fig.value,
+            unit=fig.unit,
+            convention=fig.convention,
+            rel_tol=fig.rel_tol,
+        )
+        for fig in model.published
+    ]
+
+
+def claims(name: str) -> list[Claim]:
+    """Every claim about a zoo network: the article's, then its papers' not already among them."""
+    model = spec(name)
+    article = load_claims(name)
+    stated = {(c.measure, c.expected) for c in article}
+    return [*article, *(c for c in published_claims(model) if (c.measure, c.expected) not in stated)]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A zoo network traced, with the ledger's verdicts on it."""
+
+    spec: ModelSpec
+    analysis: Analysis
+    verdicts: tuple[Verdict, ...]
+
+
+def analyze_network(name: str, input_shape: Sequence[int] | None = None, device: str = "auto") -> Analysis:
+    """Build a zoo network without weight initialisation and trace it once."""
+    model = spec(name)
+    dev = resolve_device(device)
+    shape = tuple(input_shape) if input_shape is not None else model.input_shape
+    return analyze(build(model.builder, dev), shape, dev, name=name)
+
+
+def report(name: str, input_shape: Sequence[int] | None = None, device: str = "auto") -> Report:
+    """Trace a zoo network and judge every claim about it.
+
+    Claims are stated for the network's default input; at another input size they are
+    not judged (the report says so).
+    """
+    model = spec(name)
+    analysis = analyze_network(name, input_shape, device)
+    verdicts: tuple[Verdict, ...] = ()
+    if analysis.input_shape[1:] == model.input_shape[1:]:
+        verdicts = tuple(judge_all(claims(name), analysis))
+    return Report(model, analysis, verdicts)
