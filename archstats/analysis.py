@@ -42,6 +42,8 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "receptive_field": "side of the input region one output unit sees (the maximum over "
         "branches and shortcuts); jump is its effective stride",
         "depth": "weighted layers on the longest path from input to output",
+        "uncounted_ops": "ops that do arithmetic but are in neither MACs nor FLOPs (pooling, "
+        "activations, LRN's elementwise steps, additions), with how many times each was called",
     }
 )
 
@@ -157,7 +159,10 @@ class Analysis:
             }
             for layer in self.layers
         ]
-        return pd.DataFrame(rows).set_index("name")
+        columns = ["name", "type", "input_shape", "output_shape", "params", "trainable_params", "fixed_params",
+                   "connections", "neurons", "macs", "flops", "receptive_field", "jump", "depth",
+                   "params_formula", "connections_formula", "uncounted_ops"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns).set_index("name")
 
 
 def _shape_text(shape: Sequence[int] | None) -> str:
@@ -204,9 +209,10 @@ def _window_formula(windows: Sequence[Window]) -> str:
     if not windows:
         return ""
     w = windows[0]
+    totals = w.pad_total or (None,) * len(w.kernel)
     parts = [
-        output_size_formula(size, k, s, p, d, w.ceil_mode)
-        for size, k, s, p, d in zip(w.in_spatial, w.kernel, w.stride, w.padding, w.dilation)
+        output_size_formula(size, k, s, p, d, w.ceil_mode, t)
+        for size, k, s, p, d, t in zip(w.in_spatial, w.kernel, w.stride, w.padding, w.dilation, totals)
     ]
     if all(str(p) == str(parts[0]) for p in parts):
         return str(parts[0])
@@ -240,7 +246,10 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         formulas["output"] = _window_formula(trace.windows)
     f = trace.output_field
     spatial_out = (
-        trace.output_shape is not None and f is not None and (f.is_global or len(trace.output_shape) >= 2 + len(f.size))
+        trace.output_shape is not None
+        and f is not None
+        and len(f.size) > 0
+        and (f.is_global or len(trace.output_shape) >= 2 + len(f.size))
     )
     return Layer(
         index=index,
@@ -353,6 +362,7 @@ def analyze(
     input_shape: Sequence[int],
     device: str | torch.device = "auto",
     name: str | None = None,
+    train: bool = False,
 ) -> Analysis:
     """Trace ``model`` once on a zero input of ``input_shape`` and count every layer.
 
@@ -363,6 +373,8 @@ def analyze(
             per sample.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA where available).
         name: the network's name in reports (default: the model's class name).
+        train: run in training mode (auxiliary heads, dropout); the default is eval
+            mode. The model's own modes are restored afterwards.
 
     Returns:
         The frozen per-layer records and totals.
@@ -374,7 +386,13 @@ def analyze(
     else:
         model = model.to(dev)
     x = torch.zeros(shape, device=dev)
-    return from_run(name or type(model).__name__, run(model, x), shape, str(dev))
+    modes = {m: m.training for m in model.modules()}
+    model.train(train)
+    try:
+        return from_run(name or type(model).__name__, run(model, x), shape, str(dev))
+    finally:
+        for module, mode in modes.items():
+            module.training = mode
 
 
 def as_dict(analysis: Analysis) -> dict[str, Any]:

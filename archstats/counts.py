@@ -161,12 +161,38 @@ def neurons_formula(out_shape: Sequence[int]) -> Formula:
 
 
 def output_size_formula(
-    size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool = False
+    size: int,
+    kernel: int,
+    stride: int,
+    padding: int,
+    dilation: int,
+    ceil_mode: bool = False,
+    pad_total: int | None = None,
 ) -> Formula:
-    """One spatial dimension through a window op: ``(227−11)/4+1 = 55``."""
+    """One spatial dimension through a window op: ``(227−11)/4+1 = 55``.
+
+    ``padding`` is added on both sides unless ``pad_total`` gives the two sides' sum
+    (``padding='same'`` with an even kernel pads unevenly). With ``ceil_mode`` the
+    division rounds up, but a window that would start in the right padding is dropped,
+    as PyTorch does.
+    """
+    total = 2 * padding if pad_total is None else pad_total
     span = dilation * (kernel - 1) + 1
-    num = size + 2 * padding - span
-    value = (-(-num // stride) if ceil_mode else num // stride) + 1
-    padded = f"{size}+2{TIMES}{padding}" if padding else str(size)
-    text = f"({padded}−{span})/{stride}+1" if stride != 1 else f"{padded}−{span}+1"
+    num = size + total - span
+    if ceil_mode:
+        value = -(-num // stride) + 1
+        if (value - 1) * stride >= size + total // 2:
+            value -= 1
+    else:
+        value = num // stride + 1
+    if pad_total is None:
+        padded = f"{size}+2{TIMES}{padding}" if padding else str(size)
+    else:
+        padded = f"{size}+{total}" if total else str(size)
+    if stride == 1:
+        text = f"{padded}−{span}+1"
+    elif ceil_mode:
+        text = f"⌈({padded}−{span})/{stride}⌉+1"
+    else:
+        text = f"({padded}−{span})/{stride}+1"
     return Formula(text, value)

@@ -5,7 +5,9 @@ handles count convolutions, linear maps, matrix products, einsum, BatchNorm, the
 normalisations, upsampling and adaptive average pooling. archstats adds one MAC handle:
 
 - ``aten::cdist``: a Euclidean distance over ``M`` coordinates is ``M``
-  subtract-square-accumulate steps, counted as ``M`` MACs (LeNet-5's RBF output).
+  subtract-square-accumulate steps, counted as ``M`` MACs (LeNet-5's RBF output);
+- ``aten::_convolution_mode``: a convolution with ``padding='same'`` or ``'valid'``,
+  counted as fvcore counts any other convolution.
 
 fvcore silently ignores some ops that do arithmetic (``relu``, ``clamp``, ``max``) and
 reports others as unsupported (max-pooling, LRN's elementwise steps, ``tanh``, additions).
@@ -22,7 +24,7 @@ from typing import Any
 
 import torch
 from fvcore.nn import FlopCountAnalysis
-from fvcore.nn.jit_handles import get_shape
+from fvcore.nn.jit_handles import conv_flop_count, get_shape
 
 UNCOUNTED_PREFIX = "~"
 
@@ -41,6 +43,14 @@ def cdist_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
     return Counter({"cdist": pairs * int(x1[-1])})
 
 
+def conv_mode_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
+    """MACs of a convolution with string padding (``'same'``, ``'valid'``), as fvcore counts ``conv``."""
+    x, w, out = get_shape(inputs[0]), get_shape(inputs[1]), get_shape(outputs[0])
+    if x is None or w is None or out is None:
+        return Counter()
+    return Counter({"conv": conv_flop_count(x, w, out, transposed=False)})
+
+
 def _occurrence(op: str) -> Callable[[list[Any], list[Any]], Counter[str]]:
     def handle(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
         return Counter({UNCOUNTED_PREFIX + op: 1})
@@ -52,6 +62,7 @@ def flop_analysis(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> F
     """fvcore's analysis of ``model`` on ``inputs`` with archstats' extra handles, quiet."""
     analysis = FlopCountAnalysis(model, inputs)
     analysis.set_op_handle("aten::cdist", cdist_macs)
+    analysis.set_op_handle("aten::_convolution_mode", conv_mode_macs)
     for op in _SILENT_ARITHMETIC:
         analysis.set_op_handle(op, _occurrence(op))
     analysis.unsupported_ops_warnings(False)

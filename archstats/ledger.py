@@ -140,12 +140,12 @@ class _Measures:
             "first_of": self.first_of,
             "after": self.after,
             "weighted": lambda: ", ".join(x.name for x in self.a.layers if x.weighted),
-            "input_hw": lambda: "x".join(str(d) for d in self.a.input_shape[2:]),
+            "input_hw": lambda: "×".join(str(d) for d in self.a.input_shape[2:]),
         }
 
     def shape(self, name: str) -> str:
         shape = self._layer(name).output_shape
-        return "x".join(str(d) for d in shape[1:]) if shape else ""
+        return "×".join(str(d) for d in shape[1:]) if shape else ""
 
     def _window(self, name: str) -> Any:
         layer = self._layer(name)

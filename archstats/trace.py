@@ -40,6 +40,7 @@ class Window:
     padding: tuple[int, ...]
     dilation: tuple[int, ...]
     ceil_mode: bool
+    pad_total: tuple[int, ...] | None = None  # both sides' sum where they differ
 
 
 @dataclass
@@ -193,15 +194,17 @@ class _Recorder(TorchFunctionMode):
         padding_arg = _arg(args, kwargs, 4, "padding", 0)
         dilation = expand(_arg(args, kwargs, 5, "dilation", 1), n)
         kernel = tuple(int(k) for k in weight.shape[2:])
-        if isinstance(padding_arg, str):  # 'valid' or 'same' (stride 1)
-            padding = tuple(0 if padding_arg == "valid" else d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+        pad_total: tuple[int, ...] | None = None
+        if isinstance(padding_arg, str):  # 'valid' or 'same' (stride 1): the left side gets the smaller half
+            pad_total = tuple(0 if padding_arg == "valid" else d * (k - 1) for k, d in zip(kernel, dilation))
+            padding = tuple(t // 2 for t in pad_total)
         else:
             padding = expand(padding_arg, n)
         weighted = self.field_of(weight) is None
         if weighted:
             self._record(op=conv_op(weight.shape, bias is not None, self._per_sample(out)))
         spatial = tuple(int(d) for d in x.shape[-n:])
-        self._record(window=Window("conv", spatial, kernel, stride, padding, dilation, False))
+        self._record(window=Window("conv", spatial, kernel, stride, padding, dilation, False, pad_total))
         return x_field.window(kernel, stride, padding, dilation, weighted)
 
     def _pool(self, name: str, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor, x_field: Field) -> Field:

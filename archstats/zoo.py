@@ -35,7 +35,7 @@ def published_claims(model: ModelSpec) -> list[Claim]:
             id=f"{model.name}.paper.{fig.quantity}",
             network=model.name,
             source=fig.source,
-            quote=f"{fig.value:,.0f} {fig.unit}",
+            quote=fig.quote,
             measure=f"total.{fig.quantity}",
             expected=fig.value,
             unit=fig.unit,

@@ -71,11 +71,13 @@ SPECS = (
         summary="AlexNet, the original two-tower network (grouped conv2, conv4, conv5)",
         published=(
             PublishedFigure(
-                "trainable_params", 60_000_000, "Krizhevsky et al. 2012, abstract", "parameters",
+                "trainable_params", 60_000_000, "the neural network, which has 60 million parameters",
+                "Krizhevsky et al. 2012, abstract", "parameters",
                 "prose figure '60 million'", 0.05,
             ),
             PublishedFigure(
-                "neurons", 650_000, "Krizhevsky et al. 2012, abstract", "neurons",
+                "neurons", 650_000, "and 650,000 neurons",
+                "Krizhevsky et al. 2012, abstract", "neurons",
                 "prose figure '650,000', input units not included", 0.05,
             ),
         ),

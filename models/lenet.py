@@ -173,11 +173,13 @@ SPECS = (
         summary="LeNet-5: C3's partial connection table, trainable subsampling, RBF output",
         published=(
             PublishedFigure(
-                "trainable_params", 60_000, "LeCun et al. 1998, Sec. II-B", "parameters",
+                "trainable_params", 60_000, "only 60,000 trainable free parameters because of the weight sharing",
+                "LeCun et al. 1998, Sec. II-B", "parameters",
                 "trainable only; the RBF prototypes are fixed", 0.0,
             ),
             PublishedFigure(
-                "connections", 340_908, "LeCun et al. 1998, Sec. II-B", "connections",
+                "connections", 340_908, "the network in figure 2 contains 340,908 connections",
+                "LeCun et al. 1998, Sec. II-B", "connections",
                 "fan-in plus one bias per unit, shared weights counted at every use", 0.0,
             ),
         ),

@@ -16,6 +16,7 @@ class PublishedFigure:
         quantity: what is counted, in archstats' vocabulary (``trainable_params``,
             ``connections``, ``macs`` ...).
         value: the figure as published.
+        quote: the figure in the source's words ("60 million parameters").
         source: paper, section or table.
         unit: the unit the figure is stated in (``parameters``, ``multiply-adds``).
         convention: the conditions under which it holds (input size, heads, rounding).
@@ -24,7 +25,8 @@ class PublishedFigure:
     """
 
     quantity: str
-    value: float
+    value: int | float
+    quote: str
     source: str
     unit: str
     convention: str = ""

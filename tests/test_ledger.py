@@ -111,7 +111,7 @@ def test_measure_language(zoo_report: Callable[[str], Report]) -> None:
     # The article's totals: conv params 2,334,080, FC params 58,631,144.
     assert measure(analysis, "params('conv*')") == 34_944 + 307_456 + 885_120 + 663_936 + 442_624
     assert measure(analysis, "params('fc*') + params('conv*')") == 60_965_224
-    assert measure(analysis, "shape('pool5')") == "256x6x6"
+    assert measure(analysis, "shape('pool5')") == "256×6×6"
     assert measure(analysis, "groups('conv4')") == 2
 
 

@@ -1,0 +1,111 @@
+"""Text helpers shared by the renderers: numbers, shapes, receptive fields, verdicts."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archstats.analysis import Layer
+    from archstats.ledger import Value, Verdict
+    from archstats.zoo import Report
+
+TIMES = "×"
+
+# Verdict status -> CSS class; a status not listed gets a slug of its own words.
+STATUS_CLASSES: Mapping[str, str] = {
+    "holds": "holds",
+    "holds under convention": "holds-convention",
+    "does not hold": "fails",
+    "erratum": "erratum",
+    "erratum not reproduced": "erratum-not-reproduced",
+    "not checkable by counting": "not-checkable",
+}
+
+
+def num(value: int) -> str:
+    """An integer with thousands separators: ``60,965,224``."""
+    return f"{value:,}"
+
+
+def shape(dims: Sequence[int] | None) -> str:
+    """A shape as ``96×55×55`` (empty for none)."""
+    return TIMES.join(str(d) for d in dims) if dims else ""
+
+
+def sample_shape(dims: Sequence[int] | None) -> str:
+    """A batch-first shape per sample: ``(1, 96, 55, 55)`` as ``96×55×55``."""
+    return shape(dims[1:]) if dims else ""
+
+
+def receptive_field(layer: Layer) -> str:
+    """``11×11``, ``all`` when its units see the whole input, empty when it has none."""
+    if layer.rf_global:
+        return "all"
+    return shape(layer.receptive_field)
+
+
+def ops_text(ops: Mapping[str, int]) -> str:
+    """Uncounted ops, most frequent first: ``aten::relu_ ×7, aten::max_pool2d ×3``."""
+    ordered = sorted(ops.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{op} {TIMES}{n}" for op, n in ordered)
+
+
+def value(value: Value | None) -> str:
+    """A claimed or measured value for display: ints with separators, ``—`` for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return num(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) >= 1e4:
+            return f"{value:,.0f}"
+        return f"{value:,.6g}"
+    return value
+
+
+def quantity(verdict: Verdict) -> str:
+    """What a claim counts: its unit, else its measure expression."""
+    return verdict.claim.unit or verdict.claim.measure
+
+
+def tally(verdicts: Sequence[Verdict]) -> list[tuple[str, int]]:
+    """How many verdicts have each status, the known statuses in their usual order first."""
+    counts = Counter(v.status for v in verdicts)
+    order = [*STATUS_CLASSES, *sorted(set(counts) - set(STATUS_CLASSES))]
+    return [(status, counts[status]) for status in order if counts[status]]
+
+
+def says(verdict: Verdict) -> str:
+    """What the source says: its words, and its formula where the words do not already hold it."""
+    claim = verdict.claim
+    formula = claim.formula.strip()
+    if not formula or formula.split(" = ")[0].strip() in claim.quote:
+        return claim.quote
+    return f"{claim.quote} ({formula})"
+
+
+def status_class(status: str) -> str:
+    """The CSS class of a verdict status (``holds-convention``, ``erratum`` ...)."""
+    return STATUS_CLASSES.get(status) or re.sub(r"[^a-z0-9]+", "-", status.lower()).strip("-")
+
+
+def sentence(text: str) -> str:
+    """``claims were not judged`` as ``Claims were not judged.`` (empty stays empty)."""
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def claims_note(report: Report) -> str:
+    """Why a report has no verdicts (empty when it has some)."""
+    if report.verdicts:
+        return ""
+    default = report.spec.input_shape
+    if tuple(report.analysis.input_shape[1:]) != tuple(default[1:]):
+        return f"claims are stated for the default input {shape(default)} and were not judged"
+    return "no published figures are recorded for this network"
