@@ -177,7 +177,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{report.spec.name} ({report.spec.paper})")
         for verdict in report.verdicts:
             mark = "ok  " if verdict.ok else "FAIL"
-            print(f"  {mark} {verdict.claim.id:<32} {verdict.status:<24} {verdict.explanation}")
+            print(f"  {mark} {verdict.claim.id:<32} {verdict.status:<25} {verdict.explanation}")
             failed += not verdict.ok
         print()
     total = sum(len(r.verdicts) for r in reports)
