@@ -93,7 +93,10 @@ class Layer:
 
 @dataclass(frozen=True)
 class Totals:
-    """Sums of the rows (params once per tensor), the input's units and the depth."""
+    """Sums of the rows (params once per tensor), the input's units and the depth.
+
+    ``called_params`` leaves out the layers that never ran (an auxiliary head in eval mode).
+    """
 
     params: int
     trainable_params: int
@@ -103,6 +106,7 @@ class Totals:
     input_units: int
     macs: int
     depth: int
+    called_params: int
 
     @property
     def neurons_with_input(self) -> int:
@@ -310,6 +314,7 @@ def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device:
         input_units=math.prod(input_shape[1:]),
         macs=sum(layer.macs for layer in layers),
         depth=depth,
+        called_params=sum(layer.params for layer in layers if layer.called),
     )
     notes = []
     if uncalled:
@@ -412,6 +417,7 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
             "macs": t.macs,
             "flops": t.flops,
             "depth": t.depth,
+            "called_params": t.called_params,
         },
         "layers": [
             {

@@ -102,11 +102,19 @@ def _norm(value: str) -> str:
     return value.replace("×", "x").replace(" ", "").lower()
 
 
+Resolver = Callable[[str], Analysis]
+
+
+def _no_other_networks(name: str) -> Analysis:
+    raise ClaimError(f"this measure refers to network {name!r}, but no other network can be analysed here")
+
+
 class _Measures:
     """The vocabulary of ``measure`` expressions, bound to one analysis."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, resolve: Resolver) -> None:
         self.a = analysis
+        self.resolve = resolve
 
     def _layer(self, name: str) -> Layer:
         try:
@@ -128,6 +136,9 @@ class _Measures:
             "connections": lambda n: sum(x.connections for x in self._glob(n)),
             "neurons": lambda n: sum(x.neurons for x in self._glob(n)),
             "macs": lambda n: sum(x.macs for x in self._glob(n)),
+            "weighted_macs": lambda n: sum(op.macs for x in self._glob(n) for op in x.ops),
+            "called_params": lambda n: sum(x.params for x in self._glob(n) if x.called),
+            "of": self.of,
             "shape": self.shape,
             "in_channels": lambda n: (self._layer(n).input_shape or (0, 0))[1],
             "stride": lambda n: self._window(n).stride[0],
@@ -142,6 +153,10 @@ class _Measures:
             "weighted": lambda: ", ".join(x.name for x in self.a.layers if x.weighted),
             "input_hw": lambda: "×".join(str(d) for d in self.a.input_shape[2:]),
         }
+
+    def of(self, network: str, expression: str) -> Value:
+        """``expression`` measured on another network, traced at its default input."""
+        return measure(self.resolve(network), expression, self.resolve)
 
     def shape(self, name: str) -> str:
         shape = self._layer(name).output_shape
@@ -194,17 +209,20 @@ class _Totals:
             "params": t.params, "trainable_params": t.trainable_params, "fixed_params": t.fixed_params,
             "connections": t.connections, "neurons": t.neurons, "neurons_with_input": t.neurons_with_input,
             "input_units": t.input_units, "macs": t.macs, "flops": t.flops, "depth": t.depth,
+            "called_params": t.called_params,
         }  # fmt: skip
 
 
-def measure(analysis: Analysis, expression: str) -> Value:
+def measure(analysis: Analysis, expression: str, resolve: Resolver = _no_other_networks) -> Value:
     """Evaluate a claim's ``measure`` expression on ``analysis``.
 
     The language: numbers and strings, ``+ - * / **``, ``total.<field>`` and the
-    functions of :class:`_Measures` (``params("C1")``, ``shape("conv1")``,
-    ``params("conv*")`` sums over a glob).
+    functions of :class:`_Measures`: per layer name or glob (``params("C1")``,
+    ``params("conv*")``, ``shape("conv1")``, ``weighted_macs("*")`` for the MACs of the
+    weighted ops alone, without BatchNorm) and ``of("alexnet", "total.params")`` for a
+    figure of another network, which ``resolve`` traces.
     """
-    functions = _Measures(analysis).functions()
+    functions = _Measures(analysis, resolve).functions()
     totals = _Totals(analysis).values
 
     def ev(node: ast.AST) -> Any:
@@ -252,11 +270,11 @@ def _show(value: Value | None) -> str:
     return value
 
 
-def judge(claim: Claim, analysis: Analysis) -> Verdict:
+def judge(claim: Claim, analysis: Analysis, resolve: Resolver = _no_other_networks) -> Verdict:
     """The verdict on ``claim`` for the traced network ``analysis``."""
     if claim.kind == "not-checkable":
         return Verdict(claim, None, "not checkable by counting", True, claim.note)
-    measured = measure(analysis, claim.measure)
+    measured = measure(analysis, claim.measure, resolve)
     if isinstance(measured, float) and measured.is_integer() and isinstance(claim.expected, int):
         measured = int(measured)
     holds = _matches(measured, claim)
@@ -275,6 +293,6 @@ def judge(claim: Claim, analysis: Analysis) -> Verdict:
     return Verdict(claim, measured, "does not hold", not claim.must_hold, f"{said}. {claim.note}".strip())
 
 
-def judge_all(claims: Iterable[Claim], analysis: Analysis) -> list[Verdict]:
+def judge_all(claims: Iterable[Claim], analysis: Analysis, resolve: Resolver = _no_other_networks) -> list[Verdict]:
     """Verdicts on every claim, in order."""
-    return [judge(claim, analysis) for claim in claims]
+    return [judge(claim, analysis, resolve) for claim in claims]

@@ -81,5 +81,12 @@ def report(name: str, input_shape: Sequence[int] | None = None, device: str = "a
     analysis = analyze_network(name, input_shape, device)
     verdicts: tuple[Verdict, ...] = ()
     if analysis.input_shape[1:] == model.input_shape[1:]:
-        verdicts = tuple(judge_all(claims(name), analysis))
+        others: dict[str, Analysis] = {name: analysis}
+
+        def resolve(other: str) -> Analysis:
+            if other not in others:
+                others[other] = analyze_network(other, None, device)
+            return others[other]
+
+        verdicts = tuple(judge_all(claims(name), analysis, resolve))
     return Report(model, analysis, verdicts)

@@ -664,4 +664,20 @@ def test_concatenation_takes_the_max_over_branches() -> None:
 def test_totals_are_dataclass_sums() -> None:
     # Every numeric total that is a sum of rows is listed in ROW_SUMMED_TOTALS.
     names = {f.name for f in dataclasses.fields(archstats.Totals)}
-    assert names - set(ROW_SUMMED_TOTALS) == {"input_units", "depth"}
+    assert names - set(ROW_SUMMED_TOTALS) == {"input_units", "depth", "called_params"}
+
+
+def test_called_params_leave_out_layers_that_never_ran() -> None:
+    class WithIdleHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Linear(4, 3)
+            self.head = nn.Linear(3, 2)  # defined, never called
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.body(x)
+
+    analysis = analyze(WithIdleHead(), (1, 4))
+    assert analysis.totals.params == (4 + 1) * 3 + (3 + 1) * 2
+    assert analysis.totals.called_params == (4 + 1) * 3
+    assert not analysis.layer("head").called

@@ -154,6 +154,7 @@ def test_json_round_trips_and_adds_up(reports: dict[str, Report], name: str) -> 
         "macs": t.macs,
         "flops": t.flops,
         "depth": t.depth,
+        "called_params": t.called_params,
     }
     for key in ADDITIVE:
         assert sum(layer[key] for layer in data["layers"]) == data["totals"][key], key
