@@ -48,6 +48,9 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
 )
 
 
+ROOT = "(root)"  # the row of the model's own work, outside any submodule
+
+
 @dataclass(frozen=True)
 class Layer:
     """One row of an analysis: a module that holds tensors or does work of its own.
@@ -257,7 +260,7 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
     )
     return Layer(
         index=index,
-        name=trace.name,
+        name=trace.name or ROOT,
         type=type(trace.module).__name__,
         called=trace.calls > 0,
         calls=trace.calls,
@@ -316,7 +319,7 @@ def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device:
         depth=depth,
         called_params=sum(layer.params for layer in layers if layer.called),
     )
-    notes = []
+    notes = list(run_.notes)
     if uncalled:
         notes.append("never called (params counted, no activity): " + ", ".join(t.name for t in uncalled))
     return Analysis(

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from archstats.zoo import Report
@@ -84,10 +84,43 @@ def _shape_text(shape: Sequence[int]) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def _load_report(name: str, input_shape: tuple[int, ...] | None, device: str) -> Report:
+def _forward_error(error: Any, name: str, shape: tuple[int, ...], default: tuple[int, ...] | None) -> UsageError:
+    """A failed forward pass as one sentence: where it failed, and why."""
+    where = f"layer {error.module} ({error.module_type}" if error.module else f"the model ({error.module_type}"
+    received = f", which receives {_shape_text(error.input_shape)})" if error.input_shape else ")"
+    hint = f"; its default input is {_shape_text(default)}" if default else ""
+    if _SIZE_ERRORS.search(str(error)):
+        return UsageError(
+            f"input {_shape_text(shape)} is too small for {name}: the maps fall below 1x1 at {where}{received}{hint}"
+        )
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error.cause).__name__
+    return UsageError(f"input {_shape_text(shape)} does not fit {name}: {where}{received} failed: {first_line}")
+
+
+def _load_report(
+    name: str,
+    input_shape: tuple[int, ...] | None,
+    device: str,
+    kwargs: dict[str, Any] | None = None,
+    train: bool = False,
+) -> Report:
     from archstats import zoo
+    from archstats.loader import LoadError, is_target
     from archstats.trace import ForwardError
 
+    if is_target(name):
+        if input_shape is None:
+            raise UsageError(f"{name} is a user's model: give its input shape with --input, e.g. --input 1x3x224x224")
+        try:
+            return zoo.report_model(name, input_shape, device, kwargs or {}, train)
+        except LoadError as error:
+            raise UsageError(str(error)) from None
+        except ForwardError as error:
+            raise _forward_error(error, name, input_shape, None) from None
+        except ValueError as error:  # an unusable --device
+            raise UsageError(str(error)) from None
+    if kwargs:
+        raise UsageError(f"--arg is for a user's model (MODULE:NAME); {name} is a zoo network")
     try:
         model = zoo.spec(name)
     except zoo.UnknownNetworkError as error:
@@ -98,18 +131,9 @@ def _load_report(name: str, input_shape: tuple[int, ...] | None, device: str) ->
             f"{len(model.input_shape)}, like its default {_shape_text(model.input_shape)}"
         )
     try:
-        return zoo.report(name, input_shape, device)
+        return zoo.report(name, input_shape, device, train)
     except ForwardError as error:
-        shape = _shape_text(input_shape or model.input_shape)
-        where = f"layer {error.module} ({error.module_type}" if error.module else f"the model ({error.module_type}"
-        received = f", which receives {_shape_text(error.input_shape)})" if error.input_shape else ")"
-        if _SIZE_ERRORS.search(str(error)):
-            raise UsageError(
-                f"input {shape} is too small for {name}: the maps fall below 1x1 at {where}{received}; "
-                f"its default input is {_shape_text(model.input_shape)}"
-            ) from None
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error.cause).__name__
-        raise UsageError(f"input {shape} does not fit {name}: {where}{received} failed: {first_line}") from None
+        raise _forward_error(error, name, input_shape or model.input_shape, model.input_shape) from None
     except ValueError as error:  # an unusable --device
         raise UsageError(str(error)) from None
 
@@ -118,13 +142,18 @@ def _load_report(name: str, input_shape: tuple[int, ...] | None, device: str) ->
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from archstats.zoo import parameter_count
     from models import REGISTRY
 
-    rows = [(s.name, _shape_text(s.input_shape), str(s.year), s.summary) for s in REGISTRY]
-    widths = [max(len(r[i]) for r in [("name", "input", "year", ""), *rows]) for i in range(3)]
-    print(f"{'name':<{widths[0]}}  {'input':<{widths[1]}}  {'year':<{widths[2]}}  description")
-    for row in rows:
-        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    header = ("name", "input", "params", "year", "description")
+    rows = [
+        (s.name, _shape_text(s.input_shape), f"{parameter_count(s.name):,}", str(s.year or ""), s.summary)
+        for s in REGISTRY
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        name, shape, params, year, summary = row
+        print(f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {year:<{widths[3]}}  {summary}")
     return EXIT_OK
 
 
@@ -153,7 +182,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     for path in outputs.values():
         _check_writable(path)
     input_shape = parse_shape(args.input) if args.input is not None else None
-    report = _load_report(args.name, input_shape, args.device)
+    from archstats.loader import LoadError, parse_kwargs
+
+    try:
+        kwargs = parse_kwargs(args.arg)
+    except LoadError as error:
+        raise UsageError(str(error)) from None
+    report = _load_report(args.name, input_shape, args.device, kwargs, args.train)
     # Render everything first: a failure here leaves no file half written.
     rendered = {kind: _renderer(kind)(report) for kind in outputs}
     if "-" not in outputs.values():
@@ -171,7 +206,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from models import REGISTRY
 
     names = args.names or REGISTRY.names()
-    reports = [_load_report(name, None, args.device) for name in names]
+    reports = []
+    for i, name in enumerate(names, 1):
+        if len(names) > 1 and sys.stderr.isatty():
+            print(f"\rtracing {name} ({i}/{len(names)})\033[K", end="", file=sys.stderr, flush=True)
+        reports.append(_load_report(name, None, args.device))
+    if len(names) > 1 and sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     failed = 0
     for report in reports:
         print(f"{report.spec.name} ({report.spec.paper})")
@@ -211,11 +252,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_list.set_defaults(func=cmd_list)
 
     p_report = sub.add_parser("report", help="trace a network and print (or write) its per-layer figures")
-    p_report.add_argument("name", metavar="NAME", help="a zoo network (see 'archstats list')")
+    p_report.add_argument(
+        "name",
+        metavar="NAME",
+        help="a zoo network (see 'archstats list'), or a model of yours: package.module:factory or path/to/file.py:Name",
+    )
     for kind, title in _EXPORTS.items():
         p_report.add_argument(f"--{kind}", metavar="F", help=f"write the {title} to F ('-' for stdout)")
     p_report.add_argument(
         "--input", metavar="SHAPE", help="input shape, batch first, e.g. 1x3x227x227 (default: the network's)"
+    )
+    p_report.add_argument(
+        "--arg", metavar="KEY=VALUE", action="append", default=[],
+        help="a keyword argument for a user's model factory (repeatable), e.g. --arg num_classes=10",
+    )  # fmt: skip
+    p_report.add_argument(
+        "--train", action="store_true", help="run in training mode (auxiliary heads, dropout); default: eval mode"
     )
     _device_argument(p_report)
     p_report.set_defaults(func=cmd_report)

@@ -70,6 +70,7 @@ class RunTrace:
     uncounted: dict[str, dict[str, int]]
     output_fields: list[Field]
     batch: int
+    notes: list[str] = field(default_factory=list)
 
 
 class ForwardError(RuntimeError):
@@ -286,25 +287,34 @@ class _Recorder(TorchFunctionMode):
         return merged
 
 
-def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
-    """Run ``model`` once on ``x`` and collect everything the counting rules need.
+class _Instrumented:
+    """Hooks on every module and a recorder, for one run; ``remove`` takes the hooks off."""
 
-    Raises:
-        ForwardError: the forward pass failed; names the innermost running module.
-    """
-    batch = int(x.shape[0])
-    spatial = tuple(int(d) for d in x.shape[2:])
-    recorder = _Recorder(spatial, batch)
-    traces: dict[str, ModuleTrace] = {}
-    order = [0]
-    handles = []
+    def __init__(self, model: nn.Module, x: torch.Tensor) -> None:
+        self.batch = int(x.shape[0])
+        spatial = tuple(int(d) for d in x.shape[2:])
+        self.recorder = _Recorder(spatial, self.batch)
+        self.traces: dict[str, ModuleTrace] = {}
+        self._order = 0
+        self._handles: list[Any] = []
+        for name, module in model.named_modules():
+            trace = ModuleTrace(name=name, module=module)
+            self.traces[name] = trace
+            self._handles.append(module.register_forward_pre_hook(self._pre_hook(trace)))
+            self._handles.append(module.register_forward_hook(self._post_hook(trace)))
+        self.recorder.set_field(x, Field.of_input(spatial))
 
-    def pre_hook(trace: ModuleTrace) -> Any:
+    def _tick(self) -> int:
+        self._order += 1
+        return self._order
+
+    def _pre_hook(self, trace: ModuleTrace) -> Any:
+        recorder = self.recorder
+
         def hook(module: nn.Module, args: Any) -> None:
             trace.calls += 1
             if trace.first_call < 0:
-                trace.first_call = order[0]
-                order[0] += 1
+                trace.first_call = self._tick()
                 t = _first_tensor(args)
                 if t is not None:
                     trace.input_shape = tuple(int(d) for d in t.shape)
@@ -313,12 +323,13 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
 
         return hook
 
-    def post_hook(trace: ModuleTrace) -> Any:
+    def _post_hook(self, trace: ModuleTrace) -> Any:
+        recorder = self.recorder
+
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             recorder.stack.pop()
             if trace.first_end < 0:
-                trace.first_end = order[0]
-                order[0] += 1
+                trace.first_end = self._tick()
             if trace.output_shape is None:
                 t = _first_tensor(output)
                 if t is not None:
@@ -328,24 +339,42 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
 
         return hook
 
-    for name, module in model.named_modules():
-        trace = ModuleTrace(name=name, module=module)
-        traces[name] = trace
-        handles.append(module.register_forward_pre_hook(pre_hook(trace)))
-        handles.append(module.register_forward_hook(post_hook(trace)))
+    def failure(self, error: BaseException) -> ForwardError:
+        """The error, with the innermost module that was running when it happened."""
+        failing = self.recorder.stack[-1] if self.recorder.stack else self.traces[""]
+        return ForwardError(failing.name, type(failing.module).__name__, failing.input_shape, error)
 
-    recorder.set_field(x, Field.of_input(spatial))
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+
+def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+    """Run ``model`` once on ``x`` and collect everything the counting rules need.
+
+    The run is fvcore's jit trace. Should fvcore fail where a plain forward pass works
+    (an op or an output its tracer cannot take), the model is run once more without it:
+    every figure but the MACs still comes out, and the MACs are those of the weighted ops
+    the recorder saw (convolutions, linear maps, matrix products), with a note saying so.
+
+    Raises:
+        ForwardError: the forward pass itself failed; names the innermost running module.
+    """
+    run_ = _Instrumented(model, x)
     analysis = flop_analysis(model, (x,))
     try:
-        with recorder, torch.no_grad():
+        with run_.recorder, torch.no_grad():
             counts = analysis.by_module_and_operator()
-            unsupported = {name: analysis.unsupported_ops(name) for name in traces}
-    except Exception as error:  # the model's own failure, reported with where it happened
-        failing = recorder.stack[-1] if recorder.stack else traces[""]
-        raise ForwardError(failing.name, type(failing.module).__name__, failing.input_shape, error) from error
+            unsupported = {name: analysis.unsupported_ops(name) for name in run_.traces}
+    except Exception as error:
+        traced_failure: ForwardError | None = run_.failure(error)
+    else:
+        traced_failure = None
     finally:
-        for handle in handles:
-            handle.remove()
+        run_.remove()
+    if traced_failure is not None:
+        return _run_without_fvcore(model, x, traced_failure)
+    traces = run_.traces
 
     # fvcore attributes an op to its module and every ancestor; keep each module's own.
     own_counts = {name: Counter(counts.get(name, Counter())) for name in traces}
@@ -364,4 +393,29 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
             own_uncounted[op] = own_uncounted.get(op, 0) + int(n)
         macs[name] = own_macs
         uncounted[name] = own_uncounted
-    return RunTrace(traces, macs, uncounted, traces[""].output_fields, batch)
+    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch)
+
+
+def _run_without_fvcore(model: nn.Module, x: torch.Tensor, traced_failure: ForwardError) -> RunTrace:
+    run_ = _Instrumented(model, x)
+    try:
+        with run_.recorder, torch.no_grad():
+            model(x)
+    except Exception as error:  # the model's own failure: report where it happened
+        raise run_.failure(error) from error
+    finally:
+        run_.remove()
+    where = f" in {traced_failure.module}" if traced_failure.module else ""
+    cause = (
+        str(traced_failure).strip().splitlines()[0]
+        if str(traced_failure).strip()
+        else type(traced_failure.cause).__name__
+    )
+    note = (
+        f"fvcore could not trace this model ({type(traced_failure.cause).__name__}{where}: {cause}); "
+        "MACs are those of convolutions, linear maps and matrix products only"
+    )
+    macs = {name: sum(op.macs for op in t.ops) * run_.batch for name, t in run_.traces.items()}
+    return RunTrace(
+        run_.traces, macs, {name: {} for name in run_.traces}, run_.traces[""].output_fields, run_.batch, [note]
+    )

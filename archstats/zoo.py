@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from archstats.analysis import Analysis, analyze, build, resolve_device
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
@@ -26,6 +27,15 @@ def spec(name: str) -> ModelSpec:
     if name not in REGISTRY:
         raise UnknownNetworkError(name)
     return REGISTRY.get(name)
+
+
+def parameter_count(name: str) -> int:
+    """Parameter elements of a zoo network, from a build on the meta device (no storage, no trace)."""
+    import torch
+
+    with torch.device("meta"):
+        model = spec(name).builder()
+    return sum(p.numel() for p in model.parameters())
 
 
 def published_claims(model: ModelSpec) -> list[Claim]:
@@ -63,24 +73,26 @@ class Report:
     verdicts: tuple[Verdict, ...]
 
 
-def analyze_network(name: str, input_shape: Sequence[int] | None = None, device: str = "auto") -> Analysis:
+def analyze_network(
+    name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False
+) -> Analysis:
     """Build a zoo network without weight initialisation and trace it once."""
     model = spec(name)
     dev = resolve_device(device)
     shape = tuple(input_shape) if input_shape is not None else model.input_shape
-    return analyze(build(model.builder, dev), shape, dev, name=name)
+    return analyze(build(model.builder, dev), shape, dev, name=name, train=train)
 
 
-def report(name: str, input_shape: Sequence[int] | None = None, device: str = "auto") -> Report:
+def report(name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False) -> Report:
     """Trace a zoo network and judge every claim about it.
 
-    Claims are stated for the network's default input; at another input size they are
-    not judged (the report says so).
+    Claims are stated for the network's default input in eval mode; at another input
+    size or in training mode they are not judged (the report says so).
     """
     model = spec(name)
-    analysis = analyze_network(name, input_shape, device)
+    analysis = analyze_network(name, input_shape, device, train)
     verdicts: tuple[Verdict, ...] = ()
-    if analysis.input_shape[1:] == model.input_shape[1:]:
+    if analysis.input_shape[1:] == model.input_shape[1:] and not train:
         others: dict[str, Analysis] = {name: analysis}
 
         def resolve(other: str) -> Analysis:
@@ -90,3 +102,22 @@ def report(name: str, input_shape: Sequence[int] | None = None, device: str = "a
 
         verdicts = tuple(judge_all(claims(name), analysis, resolve))
     return Report(model, analysis, verdicts)
+
+
+def report_model(
+    target: str,
+    input_shape: Sequence[int],
+    device: str = "auto",
+    kwargs: dict[str, Any] | None = None,
+    train: bool = False,
+) -> Report:
+    """Load a user's model (``module:factory`` or ``file.py:Name``) and trace it; no claims to judge."""
+    from archstats.loader import load
+
+    model = load(target, kwargs)
+    analysis = analyze(model, input_shape, device, name=target, train=train)
+    user_spec = ModelSpec(
+        name=target, builder=lambda: model, input_shape=tuple(input_shape), paper="", year=None,
+        summary="a user's model",
+    )  # fmt: skip
+    return Report(user_spec, analysis, ())

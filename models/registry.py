@@ -41,9 +41,18 @@ class ModelSpec:
     builder: Callable[[], nn.Module]
     input_shape: tuple[int, ...]
     paper: str
-    year: int
+    year: int | None
     summary: str
     published: tuple[PublishedFigure, ...] = field(default=())
+
+    @property
+    def citation(self) -> str:
+        """The paper with its year (once), or ``""`` for a network without one."""
+        if not self.paper:
+            return ""
+        if self.year is None or str(self.year) in self.paper:
+            return self.paper
+        return f"{self.paper} ({self.year})"
 
 
 class DuplicateModelError(ValueError):

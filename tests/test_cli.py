@@ -22,8 +22,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "list")
     assert code == 0 and err == ""
-    names = [line.split()[0] for line in out.splitlines()[1:]]
-    assert {"lenet5", "alexnet"} <= set(names)
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert {"lenet5", "alexnet"} <= set(rows)
+    assert rows["lenet5"][2] == "60,000"  # LeCun et al. 1998, Sec. II-B
+    assert rows["alexnet"][2] == "60,965,224"  # the article's AlexNet total
 
 
 def test_report_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -141,11 +141,13 @@ def to_markdown(report: Report) -> str:
 
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
-    paper = spec.paper if str(spec.year) in spec.paper else f"{spec.paper} ({spec.year})"
+    paper = spec.citation
     lines = [f"# {_md(analysis.network)}", ""]
     if spec.summary:
         lines += [_md(spec.summary), ""]
-    lines += [f"Paper: {_md(paper)}", "", "## At a glance", ""]
+    if paper:
+        lines += [f"Paper: {_md(paper)}", ""]
+    lines += [*(f"Note: {_md(note)}\n" for note in analysis.notes), "## At a glance", ""]
     uncounted = fmt.ops_text(analysis.uncounted_ops) or "nothing"
     lines += [
         f"- **input** {fmt.shape(analysis.input_shape)} ({fmt.num(t.input_units)} units per sample), "

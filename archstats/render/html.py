@@ -116,7 +116,7 @@ def context(report: Report) -> dict[str, Any]:
 
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
-    paper = spec.paper if str(spec.year) in spec.paper else f"{spec.paper} ({spec.year})"
+    paper = spec.citation
     glance = [
         ("input", fmt.shape(analysis.input_shape), f"batch first; {fmt.num(t.input_units)} units per sample"),
         ("output", fmt.sample_shape(analysis.output_shape), "per sample"),

@@ -74,10 +74,10 @@ def _derivation(layer: Layer, width: int) -> list[str]:
 def _header(report: Report, width: int) -> list[str]:
     spec, analysis = report.spec, report.analysis
     title = f"{analysis.network} · {spec.summary}" if spec.summary else analysis.network
-    paper = spec.paper if str(spec.year) in spec.paper else f"{spec.paper} ({spec.year})"
+    paper = spec.citation
     return [
         *_wrap(title, width, subsequent="  "),
-        *_wrap(f"paper   {paper}", width, subsequent=" " * 8),
+        *(_wrap(f"paper   {paper}", width, subsequent=" " * 8) if paper else []),
         *_wrap(f"input   {fmt.shape(analysis.input_shape)} on {analysis.device}; counts are per sample", width),
     ]
 
