@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -19,7 +20,7 @@ from archstats.counts import (
     params_formula,
     sum_formula,
 )
-from archstats.trace import ModuleTrace, RunTrace, Window, run
+from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -348,6 +349,109 @@ def materialize(model: nn.Module, device: torch.device) -> nn.Module:
     return model
 
 
+# Inputs with more elements than this have their activation memory estimated first.
+ESTIMATE_ABOVE = 1 << 24
+
+
+class TooLargeError(ValueError):
+    """The run would need more memory than the device has; the message says how much."""
+
+
+def _gigabytes(n: int) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Memory free for a run on ``device`` (None where it cannot be read)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def activation_bytes(model: nn.Module, shape: Sequence[int], train: bool = False) -> int:
+    """Bytes of the input, the weights and every leaf module's output, from a run on the meta device.
+
+    An upper bound of what the real run holds at once: it sums outputs that the real
+    run frees along the way.
+
+    Raises:
+        ForwardError: the shapes do not go through the network (found without computing).
+    """
+    total = math.prod(shape) * 4
+    total += sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+    outputs = [0]
+    running: list[tuple[str, nn.Module, tuple[int, ...] | None]] = []
+
+    def pre(name: str) -> Any:
+        def hook(module: nn.Module, args: Any) -> None:
+            first = next((a for a in args if isinstance(a, torch.Tensor)), None)
+            running.append((name, module, tuple(first.shape) if first is not None else None))
+
+        return hook
+
+    def post(module: nn.Module, args: Any, output: Any) -> None:
+        running.pop()
+        if any(True for _ in module.children()):
+            return
+        stack = [output]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, torch.Tensor):
+                outputs[0] += item.numel() * item.element_size()
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+
+    handles = []
+    for name, module in model.named_modules():
+        handles.append(module.register_forward_pre_hook(pre(name)))
+        handles.append(module.register_forward_hook(post))
+    modes = {m: m.training for m in model.modules()}
+    model.train(train)
+    try:
+        with torch.no_grad():
+            model(torch.empty(tuple(shape), device="meta"))
+    except Exception as error:
+        name, module, received = running[-1] if running else ("", model, tuple(shape))
+        raise ForwardError(name, type(module).__name__, received, error) from error
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, mode in modes.items():
+            module.training = mode
+    return total + outputs[0]
+
+
+def check_fits(model: nn.Module, shape: Sequence[int], device: torch.device, train: bool = False) -> None:
+    """Refuse, before any memory is taken, a run of a meta-built model that will not fit.
+
+    Raises:
+        TooLargeError: the estimate exceeds the memory available on ``device``.
+        ForwardError: the input's shape does not go through the network.
+    """
+    if math.prod(shape) <= ESTIMATE_ABOVE:
+        return
+    free = available_bytes(device)
+    if free is None:
+        return
+    text = "x".join(str(d) for d in shape)
+    if math.prod(shape) * 4 > free:
+        raise TooLargeError(
+            f"input {text} alone needs {_gigabytes(math.prod(shape) * 4)} on {device}, "
+            f"but about {_gigabytes(free)} is available; try a smaller --input"
+        )
+    needed = activation_bytes(model, shape, train)
+    if needed > free:
+        raise TooLargeError(
+            f"input {text} needs about {_gigabytes(needed)} of activation memory on {device}, "
+            f"but about {_gigabytes(free)} is available; try a smaller --input"
+        )
+
+
 def build(builder: Callable[[], nn.Module], device: torch.device) -> nn.Module:
     """Build a network without running its weight initialisation, on ``device``."""
     with torch.device("meta"):
@@ -389,7 +493,10 @@ def analyze(
     """
     dev = resolve_device(device)
     shape = tuple(int(d) for d in input_shape)
+    if any(d < 1 for d in shape):
+        raise ValueError(f"input shape {shape} has a size below 1; every dimension must be at least 1")
     if any(p.is_meta for p in (*model.parameters(), *model.buffers())):
+        check_fits(model, shape, dev, train)
         model = materialize(model, dev)
     else:
         model = model.to(dev)

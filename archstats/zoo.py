@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from archstats.analysis import Analysis, analyze, build, resolve_device
+from archstats.analysis import Analysis, analyze, resolve_device
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
 from models import REGISTRY, ModelSpec
 
@@ -77,10 +77,14 @@ def analyze_network(
     name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False
 ) -> Analysis:
     """Build a zoo network without weight initialisation and trace it once."""
+    import torch
+
     model = spec(name)
     dev = resolve_device(device)
     shape = tuple(input_shape) if input_shape is not None else model.input_shape
-    return analyze(build(model.builder, dev), shape, dev, name=name, train=train)
+    with torch.device("meta"):
+        network = model.builder()  # analyze() gives it storage once the input is known to fit
+    return analyze(network, shape, dev, name=name, train=train)
 
 
 def report(name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False) -> Report:

@@ -147,3 +147,34 @@ def test_what_fvcore_cannot_trace_is_said_and_the_rest_comes_out() -> None:
     assert analysis.totals.connections == (4 + 1) * 3
     assert analysis.totals.macs == 4 * 3
     assert any("fvcore could not trace this model" in note and "Output" in note for note in analysis.notes)
+
+
+def test_an_input_that_will_not_fit_is_refused_before_any_memory_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+    from torch import nn
+
+    import archstats
+    from archstats.analysis import ESTIMATE_ABOVE, TooLargeError
+
+    side = 3000
+    assert 3 * side * side > ESTIMATE_ABOVE
+    free = 10**9
+    monkeypatch.setattr("archstats.analysis.available_bytes", lambda device: free)
+    with torch.device("meta"):
+        model = nn.Conv2d(3, 64, 3)
+    # The conv's output alone is 64 x 2998 x 2998 float32 values: more than `free`.
+    assert 64 * (side - 2) ** 2 * 4 > free
+    with pytest.raises(TooLargeError, match=r"needs about 2\.\d GB of activation memory"):
+        archstats.analyze(model, (1, 3, side, side), device="cpu")
+
+
+def test_a_huge_input_with_the_wrong_shape_fails_fast_on_the_meta_device(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 1x3x8000x8000 goes through AlexNet's convolutions but not into fc6's 6x6x256 inputs.
+    code = main(["report", "alexnet", "--input", "1x3x8000x8000", "--device", "cpu"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "layer fc6 (Linear" in err
