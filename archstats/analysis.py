@@ -56,7 +56,8 @@ ROOT = "(root)"  # the row of the model's own work, outside any submodule
 class Layer:
     """One row of an analysis: a module that holds tensors or does work of its own.
 
-    Counts are per sample. ``receptive_field`` and ``jump`` are per spatial dimension
+    Counts are per sample; ``macs_by_op`` splits the MACs by fvcore's operator names
+    (``conv``, ``linear``, ``batch_norm`` ...). ``receptive_field`` and ``jump`` are per spatial dimension
     (``None`` for a layer without spatial output); ``rf_global`` marks a layer whose
     units see the whole input.
     """
@@ -73,6 +74,7 @@ class Layer:
     connections: int
     neurons: int
     macs: int
+    macs_by_op: Mapping[str, int]
     receptive_field: tuple[int, ...] | None
     jump: tuple[int, ...] | None
     rf_global: bool
@@ -228,11 +230,11 @@ def _window_formula(windows: Sequence[Window]) -> str:
 
 
 def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> Layer:
+    by_op = {op: n // run_.batch for op, n in run_.macs.get(trace.name, {}).items()}
     trainable, fixed = _own_tensors(trace.module, seen)
     n_trainable = sum(t.numel() for t in trainable)
     n_fixed = sum(t.numel() for t in fixed)
     ops = tuple(trace.ops)
-    batch = run_.batch
     out_per_sample = trace.output_shape[1:] if trace.output_shape else None
     neurons = sum(op.units for op in ops)
     connections = sum(op.connections for op in ops)
@@ -271,7 +273,8 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         fixed_params=n_fixed,
         connections=connections,
         neurons=neurons,
-        macs=run_.macs.get(trace.name, 0) // batch,
+        macs=sum(by_op.values()),
+        macs_by_op=MappingProxyType(by_op),
         receptive_field=f.size if (f is not None and spatial_out) else None,
         jump=f.jump if (f is not None and spatial_out and not f.is_global) else None,
         rf_global=bool(f is not None and f.is_global),
@@ -292,7 +295,7 @@ def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
         return True
     params, buffers = _direct_tensors(module)
     owns = bool(params) or any(b.is_floating_point() for b in buffers)
-    return owns or bool(trace.ops) or run_.macs.get(trace.name, 0) > 0 or bool(run_.uncounted.get(trace.name))
+    return owns or bool(trace.ops) or bool(run_.macs.get(trace.name)) or bool(run_.uncounted.get(trace.name))
 
 
 def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device: str) -> Analysis:

@@ -71,13 +71,13 @@ def flop_analysis(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> F
     return analysis
 
 
-def split_counts(counter: Counter[str]) -> tuple[int, dict[str, int]]:
-    """fvcore's per-module counter as (MACs, {uncounted op: occurrences})."""
-    macs = 0
+def split_counts(counter: Counter[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """fvcore's per-module counter as ({op: MACs}, {uncounted op: occurrences})."""
+    macs: dict[str, int] = {}
     uncounted: dict[str, int] = {}
     for key, value in counter.items():
         if key.startswith(UNCOUNTED_PREFIX):
             uncounted[key[len(UNCOUNTED_PREFIX) :]] = int(value)
         else:
-            macs += int(value)
+            macs[key] = int(value)
     return macs, uncounted

@@ -66,7 +66,7 @@ class RunTrace:
     """The raw result of a run, before the per-layer rules are applied."""
 
     modules: dict[str, ModuleTrace]
-    macs: dict[str, int]
+    macs: dict[str, dict[str, int]]  # module -> fvcore operator key -> MACs, whole batch
     uncounted: dict[str, dict[str, int]]
     output_fields: list[Field]
     batch: int
@@ -148,7 +148,14 @@ class _Recorder(TorchFunctionMode):
         out = func(*args, **kwargs)
         outputs = list(_tensors(out))
         if outputs:
-            self._observe(func, args, kwargs, outputs)
+            # Read shapes outside the jit trace: inside it every size() would become a
+            # graph node, which slows the tracer and fvcore's walk over the graph.
+            state = torch._C._get_tracing_state()
+            torch._C._set_tracing_state(None)  # type: ignore[attr-defined]
+            try:
+                self._observe(func, args, kwargs, outputs)
+            finally:
+                torch._C._set_tracing_state(state)  # type: ignore[attr-defined]
         return out
 
     def _observe(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], outputs: list[torch.Tensor]) -> None:
@@ -385,7 +392,7 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
             if parent in traces:
                 own_counts[parent].subtract(counts.get(name, Counter()))
                 own_unsupported[parent].subtract(unsupported.get(name, Counter()))
-    macs: dict[str, int] = {}
+    macs: dict[str, dict[str, int]] = {}
     uncounted: dict[str, dict[str, int]] = {}
     for name in traces:
         own_macs, own_uncounted = split_counts(+own_counts[name])
@@ -415,7 +422,10 @@ def _run_without_fvcore(model: nn.Module, x: torch.Tensor, traced_failure: Forwa
         f"fvcore could not trace this model ({type(traced_failure.cause).__name__}{where}: {cause}); "
         "MACs are those of convolutions, linear maps and matrix products only"
     )
-    macs = {name: sum(op.macs for op in t.ops) * run_.batch for name, t in run_.traces.items()}
+    macs: dict[str, dict[str, int]] = {}
+    for name, t in run_.traces.items():
+        for op in t.ops:
+            macs.setdefault(name, {})[op.kind] = macs.get(name, {}).get(op.kind, 0) + op.macs * run_.batch
     return RunTrace(
         run_.traces, macs, {name: {} for name in run_.traces}, run_.traces[""].output_fields, run_.batch, [note]
     )
