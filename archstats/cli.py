@@ -103,6 +103,7 @@ def _load_report(
     device: str,
     kwargs: dict[str, Any] | None = None,
     train: bool = False,
+    cache: dict[str, Any] | None = None,
 ) -> Report:
     from archstats import zoo
     from archstats.loader import LoadError, is_target
@@ -131,7 +132,7 @@ def _load_report(
             f"{len(model.input_shape)}, like its default {_shape_text(model.input_shape)}"
         )
     try:
-        return zoo.report(name, input_shape, device, train)
+        return zoo.report(name, input_shape, device, train, cache)
     except ForwardError as error:
         raise _forward_error(error, name, input_shape or model.input_shape, model.input_shape) from None
     except ValueError as error:  # an unusable --device
@@ -207,10 +208,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     names = args.names or REGISTRY.names()
     reports = []
+    cache: dict[str, Any] = {}  # traces shared by claims that compare networks
     for i, name in enumerate(names, 1):
         if len(names) > 1 and sys.stderr.isatty():
             print(f"\rtracing {name} ({i}/{len(names)})\033[K", end="", file=sys.stderr, flush=True)
-        reports.append(_load_report(name, None, args.device))
+        reports.append(_load_report(name, None, args.device, cache=cache))
     if len(names) > 1 and sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     failed = 0

@@ -87,17 +87,26 @@ def analyze_network(
     return analyze(network, shape, dev, name=name, train=train)
 
 
-def report(name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False) -> Report:
+def report(
+    name: str,
+    input_shape: Sequence[int] | None = None,
+    device: str = "auto",
+    train: bool = False,
+    cache: dict[str, Analysis] | None = None,
+) -> Report:
     """Trace a zoo network and judge every claim about it.
 
     Claims are stated for the network's default input in eval mode; at another input
-    size or in training mode they are not judged (the report says so).
+    size or in training mode they are not judged (the report says so). Claims about
+    other networks trace those at their defaults; pass ``cache`` to share such traces
+    between reports.
     """
     model = spec(name)
     analysis = analyze_network(name, input_shape, device, train)
     verdicts: tuple[Verdict, ...] = ()
     if analysis.input_shape[1:] == model.input_shape[1:] and not train:
-        others: dict[str, Analysis] = {name: analysis}
+        others = cache if cache is not None else {}
+        others[name] = analysis
 
         def resolve(other: str) -> Analysis:
             if other not in others:
