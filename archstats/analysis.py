@@ -287,7 +287,11 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
 
 
 def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
-    """Leaves are rows; a container is a row when it owns tensors or does work itself."""
+    """Leaves are rows; a container is a row when it owns tensors or does work itself.
+
+    Its own work includes a concatenation, which fvcore ignores: an Inception module
+    whose forward only concatenates its branches still has a row, with its output shape.
+    """
     module = trace.module
     if isinstance(module, _HOLDERS):
         return False  # folded into the module that holds it
@@ -295,7 +299,13 @@ def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
         return True
     params, buffers = _direct_tensors(module)
     owns = bool(params) or any(b.is_floating_point() for b in buffers)
-    return owns or bool(trace.ops) or bool(run_.macs.get(trace.name)) or bool(run_.uncounted.get(trace.name))
+    return (
+        owns
+        or bool(trace.ops)
+        or trace.joins > 0
+        or bool(run_.macs.get(trace.name))
+        or bool(run_.uncounted.get(trace.name))
+    )
 
 
 def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device: str) -> Analysis:

@@ -140,7 +140,7 @@ class _Measures:
             "called_params": lambda n: sum(x.params for x in self._glob(n) if x.called),
             "of": self.of,
             "shape": self.shape,
-            "in_channels": lambda n: (self._layer(n).input_shape or (0, 0))[1],
+            "in_channels": self.in_channels,
             "stride": lambda n: self._window(n).stride[0],
             "kernel": lambda n: self._window(n).kernel[0],
             "padding": lambda n: self._window(n).padding[0],
@@ -153,6 +153,12 @@ class _Measures:
             "weighted": lambda: ", ".join(x.name for x in self.a.layers if x.weighted),
             "input_hw": lambda: "×".join(str(d) for d in self.a.input_shape[2:]),
         }
+
+    def in_channels(self, name: str) -> int:
+        shape = self._layer(name).input_shape
+        if not shape or len(shape) < 2:
+            raise ClaimError(f"layer {name!r} of {self.a.network} was never called, or has no channel dimension")
+        return shape[1]
 
     def of(self, network: str, expression: str) -> Value:
         """``expression`` measured on another network, traced at its default input."""

@@ -59,6 +59,7 @@ class ModuleTrace:
     output_fields: list[Field] = field(default_factory=list)
     ops: list[WeightedOp] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
+    joins: int = 0  # concatenations and elementwise merges made by this module's own forward
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _arg(args: Sequence[Any], kwargs: dict[str, Any], index: int, name: str, def
 
 def _func_name(func: Any) -> str:
     name = getattr(func, "__name__", "")
-    return name.lstrip("_").removesuffix("_with_indices")
+    return name.strip("_").removesuffix("_with_indices")
 
 
 _CONV = {"conv1d": 1, "conv2d": 2, "conv3d": 3}
@@ -120,6 +121,23 @@ _ADAPTIVE = {
     "adaptive_max_pool1d": 1, "adaptive_max_pool2d": 2, "adaptive_max_pool3d": 3,
 }  # fmt: skip
 _MATMUL = {"matmul", "mm", "bmm"}
+# Functions that merge tensors: a container calling them does work of its own (a row).
+_JOINS = {
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "add",
+    "add_",
+    "iadd",
+    "radd",
+    "mul",
+    "mul_",
+    "imul",
+    "rmul",
+    "sub",
+    "isub",
+}
 
 
 class _Recorder(TorchFunctionMode):
@@ -164,6 +182,8 @@ class _Recorder(TorchFunctionMode):
         if not fields:
             return  # an op on weights alone (a view of a parameter, an index buffer)
         name = _func_name(func)
+        if self.stack and name in _JOINS:
+            self.stack[-1].joins += 1
         x, x_field = fields[0]
         if name in _CONV:
             result = self._conv(_CONV[name], args, kwargs, x, x_field, outputs[0])

@@ -681,3 +681,21 @@ def test_called_params_leave_out_layers_that_never_ran() -> None:
     assert analysis.totals.params == (4 + 1) * 3 + (3 + 1) * 2
     assert analysis.totals.called_params == (4 + 1) * 3
     assert not analysis.layer("head").called
+
+
+def test_a_container_that_only_concatenates_has_a_row_with_its_output() -> None:
+    class Branches(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 1)
+            self.b = nn.Conv2d(3, 5, 3, padding=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cat([self.a(x), self.b(x)], dim=1)
+
+    model = nn.Sequential(Branches(), nn.ReLU())
+    analysis = analyze(model, (1, 3, 8, 8))
+    row = analysis.layer("0")
+    assert row.output_shape == (1, 4 + 5, 8, 8)
+    assert row.params == 0  # its branches hold the weights
+    assert [layer.name for layer in analysis.layers[:3]] == ["0.a", "0.b", "0"]
