@@ -177,6 +177,12 @@ def _renderer(kind: str) -> Callable[[Report], str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.all:
+        return _report_all(args)
+    if args.name is None:
+        raise UsageError("report needs NAME, a zoo network or a model of yours, or --all with --out DIR")
+    if args.out is not None:
+        raise UsageError(f"--out {args.out} is for --all; for one network, write its handout with --html F")
     outputs = {kind: getattr(args, kind) for kind in _EXPORTS if getattr(args, kind) is not None}
     if list(outputs.values()).count("-") > 1:
         raise UsageError("only one of --html, --json, --csv and --markdown can write to stdout ('-')")
@@ -200,6 +206,70 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_atomically(path, rendered[kind])
         if path != "-":
             print(f"wrote {_EXPORTS[kind]} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_all(args: argparse.Namespace) -> Path:
+    """The directory that ``report --all`` writes into, once the options are known to go together."""
+    if args.name is not None:
+        raise UsageError(f"--all renders every zoo network; drop NAME ({args.name}) or drop --all")
+    clashes = [f"--{kind}" for kind in _EXPORTS if getattr(args, kind) is not None]
+    clashes += ["--input"] if args.input is not None else []
+    clashes += ["--arg"] if args.arg else []
+    clashes += ["--train"] if args.train else []
+    if clashes:
+        raise UsageError(
+            f"--all cannot be combined with {clashes[0]}: it writes each network's handout at its default input into --out DIR"
+        )
+    if args.out is None:
+        raise UsageError("--all writes a handout per network and an index: name the directory with --out DIR")
+    out = Path(args.out)
+    if not out.exists():
+        raise UsageError(f"--out {args.out}: the directory does not exist; create it first")
+    if not out.is_dir():
+        raise UsageError(f"--out {args.out} is a file; name a directory")
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {args.out}: permission denied")
+    return out
+
+
+def _progress(done: int, total: int, name: str, width: int = 20) -> None:
+    """One line on a terminal's stderr, redrawn in place: ``[#####-----] 12/33 resnet-50``."""
+    filled = width * done // total if total else width
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done}/{total} {name}\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _report_all(args: argparse.Namespace) -> int:
+    """Every zoo network's handout, the index and the versions that made them, into --out."""
+    from archstats.render import html, index
+    from models import REGISTRY
+
+    out = _check_all(args)
+    names = REGISTRY.names()
+    tty = sys.stderr.isatty()
+    cache: dict[str, Any] = {}  # each network traced once, shared by claims that compare networks
+    reports: list[Report] = []
+    # Render everything first: a failure leaves the directory as it was.
+    pages: dict[str, str] = {}
+    try:
+        for i, name in enumerate(names):
+            if tty:
+                _progress(i, len(names), name)
+            report = _load_report(name, None, args.device, cache=cache)
+            reports.append(report)
+            pages[f"{name}.html"] = html.render(report)
+        if tty:
+            _progress(len(names), len(names), "index.html")
+        pages["index.html"] = index.render(reports)
+        pages["VERSIONS.json"] = index.versions_json()
+    finally:
+        if tty:  # an error, too, starts on a clean line
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    for filename, text in pages.items():
+        write_atomically(str(out / filename), text)
+    handouts = f"{len(names)} handout{'' if len(names) == 1 else 's'}"
+    print(f"wrote {handouts}, index.html and VERSIONS.json to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -253,12 +323,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="the zoo: name, input, year, description")
     p_list.set_defaults(func=cmd_list)
 
-    p_report = sub.add_parser("report", help="trace a network and print (or write) its per-layer figures")
+    p_report = sub.add_parser(
+        "report",
+        help="trace a network and print (or write) its per-layer figures",
+        usage="%(prog)s NAME [options] | --all --out DIR [--device D]",
+    )
     p_report.add_argument(
         "name",
         metavar="NAME",
+        nargs="?",
         help="a zoo network (see 'archstats list'), or a model of yours: package.module:factory or path/to/file.py:Name",
     )
+    p_report.add_argument(
+        "--all", action="store_true", help="every zoo network: its HTML handout, and index.html, into --out DIR"
+    )
+    p_report.add_argument("--out", metavar="DIR", help="with --all: the existing directory to write into")
     for kind, title in _EXPORTS.items():
         p_report.add_argument(f"--{kind}", metavar="F", help=f"write the {title} to F ('-' for stdout)")
     p_report.add_argument(

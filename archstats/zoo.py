@@ -99,13 +99,18 @@ def report(
     Claims are stated for the network's default input in eval mode; at another input
     size or in training mode they are not judged (the report says so). Claims about
     other networks trace those at their defaults; pass ``cache`` to share such traces
-    between reports.
+    between reports: a network already traced there at its default input, on the same
+    device, is not traced again.
     """
     model = spec(name)
-    analysis = analyze_network(name, input_shape, device, train)
+    others = cache if cache is not None else {}
+    cached = others.get(name) if input_shape is None and not train else None
+    if cached is not None and cached.device == str(resolve_device(device)):
+        analysis = cached
+    else:
+        analysis = analyze_network(name, input_shape, device, train)
     verdicts: tuple[Verdict, ...] = ()
     if analysis.input_shape[1:] == model.input_shape[1:] and not train:
-        others = cache if cache is not None else {}
         others[name] = analysis
 
         def resolve(other: str) -> Analysis:

@@ -300,7 +300,7 @@ def test_figure_is_deterministic_across_processes(reports: dict[str, Report]) ->
 def test_renderers_import_no_heavy_libraries() -> None:
     code = (
         "import sys, archstats.render, archstats.render.terminal, archstats.render.exports, "
-        "archstats.render.html, archstats.render.figures; "
+        "archstats.render.html, archstats.render.figures, archstats.render.index; "
         "print(sorted(m for m in ('pandas', 'matplotlib', 'jinja2') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -1,4 +1,4 @@
-"""Figures for the handout, drawn with matplotlib as inline SVG, byte-for-byte deterministic."""
+"""Figures for the handouts and the zoo's index, drawn with matplotlib as inline SVG, byte-for-byte deterministic."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import io
 import math
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from archstats.analysis import Analysis, Layer
 
@@ -18,6 +21,18 @@ _MACS_COLOR = "#c0712c"
 
 # Matplotlib writes a creator line and Dublin Core links into <metadata>; the page wants no URLs.
 _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+# A fixed hash salt and no date (in _METADATA): the same data give the same bytes on every
+# run. Glyphs as paths: the page needs no font.
+_RC: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "archstats",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 8.0,
+    "axes.titlesize": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
 def _inline(svg: str) -> str:
@@ -36,6 +51,13 @@ def _inline(svg: str) -> str:
     # Matplotlib notes each text in a comment; the glyph paths say it already.
     body = re.sub(r"\s*<!--.*?-->", "", body, flags=re.DOTALL)
     return (root + body).strip() + "\n"
+
+
+def _svg(fig: Figure) -> str:
+    """``fig`` as an inline SVG element; call it inside ``matplotlib.rc_context(_RC)``."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata=_METADATA)
+    return _inline(buffer.getvalue())
 
 
 def _bars(ax: Axes, values: Sequence[int], labels: Sequence[str], color: str, title: str) -> None:
@@ -75,19 +97,7 @@ def params_macs_svg(analysis: Analysis) -> str:
     layers = [layer for layer in analysis.layers if layer.weighted]
     if not layers:
         return ""
-    # A fixed hash salt and no date (below): the same network gives the same bytes on every
-    # run. Glyphs as paths: the page needs no font.
-    with matplotlib.rc_context(
-        {
-            "svg.hashsalt": "archstats",
-            "svg.fonttype": "path",
-            "font.family": "DejaVu Sans",
-            "font.size": 8.0,
-            "axes.titlesize": 9.0,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
-    ):
+    with matplotlib.rc_context(_RC):
         # No pyplot: no global figure registry, no backend to choose, nothing left open.
         fig = Figure(figsize=(7.2, 0.9 + 0.2 * len(layers)), layout="constrained")
         params_ax, macs_ax = fig.subplots(1, 2, sharey=True)
@@ -98,6 +108,315 @@ def params_macs_svg(analysis: Analysis) -> str:
         # No mathtext in layer names: a "$" in a name is a "$".
         params_ax.set_yticks(range(len(layers)), labels=[layer.name for layer in layers], parse_math=False)
         params_ax.invert_yaxis()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata=_METADATA)
-    return _inline(buffer.getvalue())
+        return _svg(fig)
+
+
+# -- the zoo side by side ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZooPoint:
+    """One network as the zoo's comparison figures plot it: totals per sample, from its trace.
+
+    Args:
+        name: the network's name, its label.
+        group: what it is coloured by, e.g. its paper ("He et al. 2015").
+        year: the year of its paper.
+        params: parameter elements (trainable and fixed).
+        macs: multiply-accumulates per sample.
+        depth: weighted layers on the longest path.
+    """
+
+    name: str
+    group: str
+    year: int
+    params: int
+    macs: int
+    depth: int
+
+
+# Okabe & Ito's colour-blind-safe set (its yellow, too pale on paper, swapped for brown), a marker each, so
+# that a grey print still tells the groups apart.
+_GROUP_STYLES = (
+    ("#0072b2", "o"),
+    ("#d55e00", "s"),
+    ("#009e73", "^"),
+    ("#cc79a7", "D"),
+    ("#e69f00", "v"),
+    ("#56b4e9", "P"),
+    ("#000000", "X"),
+    ("#8c6d31", "h"),
+    ("#7f7f7f", "<"),
+)
+_LABEL_SIZE = 6.5
+_MARKER_SIZE = 5.0  # points, the side of a marker
+# Wider than a handout's figures: on A4 they shrink to the page, labels to about 5.3 points.
+_ZOO_WIDTH = 9.0
+_ZOO_RC: dict[RcKeyType, Any] = {
+    **_RC,
+    "axes.labelsize": 8.0,
+    "xtick.labelsize": 7.0,
+    "ytick.labelsize": 7.0,
+    "legend.fontsize": 7.0,
+}
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points on the figure
+
+
+def _groups(points: Sequence[ZooPoint]) -> dict[str, tuple[str, str]]:
+    """Each group's colour and marker, the earliest group first (styles repeat past nine)."""
+    first: dict[str, int] = {}
+    for p in points:
+        first[p.group] = min(first.get(p.group, p.year), p.year)
+    order = sorted(first, key=lambda g: (first[g], g))
+    return {g: _GROUP_STYLES[i % len(_GROUP_STYLES)] for i, g in enumerate(order)}
+
+
+def _si(value: float, _position: float = 0) -> str:
+    """A tick on a log axis of counts: ``100k``, ``1M``, ``10G``."""
+    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= factor:
+            return f"{value / factor:g}{suffix}"
+    return f"{value:g}"
+
+
+def _text_width(text: str, size: float) -> float:
+    """The drawn width of ``text`` in points, from its glyph outlines (no renderer needed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    # "$" would start mathtext here; "S" is about as wide.
+    path = TextPath((0, 0), text.replace("$", "S"), size=size, prop=FontProperties(family="DejaVu Sans"))
+    return float(path.get_extents().width)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _label_boxes(x: float, y: float, width: float, height: float, rings: int) -> list[tuple[float, float, str, Box]]:
+    """Places for a label beside a point at (x, y), nearest first: offset, alignment, box."""
+    places = []
+    for r in (3.5, 9.0, 15.0, 22.0)[:rings]:
+        up = r + height / 2 - 1
+        for dx, dy, ha in (
+            (r, 0.0, "left"), (-r, 0.0, "right"), (0.0, up, "center"), (0.0, -up, "center"),
+            (r * 0.8, up * 0.8, "left"), (-r * 0.8, up * 0.8, "right"),
+            (r * 0.8, -up * 0.8, "left"), (-r * 0.8, -up * 0.8, "right"),
+        ):  # fmt: skip
+            left = {"left": x + dx, "right": x + dx - width, "center": x + dx - width / 2}[ha]
+            places.append((dx, dy, ha, (left, y + dy - height / 2, left + width, y + dy + height / 2)))
+    return places
+
+
+def _crosses(a: tuple[float, float], b: tuple[float, float], box: Box) -> bool:
+    """Whether the segment from ``a`` to ``b`` passes through ``box`` (Liang and Barsky's clipping)."""
+    (x0, y0), (x1, y1) = a, b
+    low, high = 0.0, 1.0
+    for p, q in ((x0 - x1, x0 - box[0]), (x1 - x0, box[2] - x0), (y0 - y1, y0 - box[1]), (y1 - y0, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+        if low > high:
+            return False
+    return True
+
+
+def _label(ax: Axes, items: Sequence[tuple[float, float, str, bool]]) -> None:
+    """Label points without overlaps: each takes the nearest free place beside it, in order.
+
+    Items are (x, y, text, must). Points, labels and leader lines already placed are
+    obstacles, and labels stay inside the axes. A label that must be shown and finds no
+    free place right beside its point goes further out, with a leader line (or, crowded
+    everywhere, to the least crowded place); any other label is shown only right beside
+    its point, where that is free.
+    """
+    fig = ax.get_figure()
+    assert fig is not None
+    scale = 72 / fig.dpi  # display pixels to points
+    frame = tuple(v * scale for v in ax.bbox.extents)
+    half = _MARKER_SIZE / 2 + 0.5
+    at = [(float(px) * scale, float(py) * scale) for px, py in ax.transData.transform([(x, y) for x, y, *_ in items])]
+    taken: list[Box] = [(px - half, py - half, px + half, py + half) for px, py in at]
+    leaders: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    height = _LABEL_SIZE * 1.05
+    pad = 0.8  # points kept clear around a label
+    crossing = 100.0  # the crowding a line through a label or a point counts for, in square points
+    for (x, y, text, must), point, own in zip(items, at, list(taken)):
+        width = _text_width(text, _LABEL_SIZE)
+        best: tuple[float, tuple[float, float, str, Box]] | None = None
+        for place in _label_boxes(*point, width, height, 4 if must else 1):
+            dx, dy, _, (x0, y0, x1, y1) = place
+            box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+            outside = x0 < frame[0] or y0 < frame[1] or x1 > frame[2] or y1 > frame[3]
+            crowd = sum(_overlap(box, other) for other in taken if other is not own) + (1e6 if outside else 0)
+            crowd += crossing * sum(_crosses(a, b, box) for a, b in leaders)
+            if abs(dx) > 4 or abs(dy) > height:
+                centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+                crowd += crossing * sum(_crosses(point, centre, other) for other in taken if other is not own)
+            if best is None or crowd < best[0]:
+                best = (crowd, place)
+            if crowd == 0:
+                break
+        assert best is not None
+        crowd, (dx, dy, ha, box) = best
+        if crowd and not must:
+            continue
+        taken.append(box)
+        far = abs(dx) > 4 or abs(dy) > height
+        if far:
+            leaders.append((point, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)))
+        ax.annotate(
+            text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va="center",
+            fontsize=_LABEL_SIZE, color="#222222", parse_math=False,
+            arrowprops={"arrowstyle": "-", "color": "#808080", "linewidth": 0.45, "shrinkA": 0, "shrinkB": 2.5}
+            if far else None,
+        )  # fmt: skip
+
+
+def _scatter(
+    ax: Axes, points: Sequence[ZooPoint], xs: Sequence[float], ys: Sequence[float], styles: dict[str, tuple[str, str]]
+) -> None:
+    for group, (color, marker) in styles.items():
+        chosen = [i for i, p in enumerate(points) if p.group == group]
+        ax.scatter(
+            [xs[i] for i in chosen], [ys[i] for i in chosen], s=_MARKER_SIZE**2, c=color, marker=marker,
+            edgecolors="white", linewidths=0.4, zorder=3, label=group,
+        )  # fmt: skip
+
+
+def _log_limits(values: Sequence[float], low_pad: float, high_pad: float) -> tuple[float, float]:
+    low, high = math.log10(min(values)), math.log10(max(values))
+    return 10 ** (low - low_pad), 10 ** (high + high_pad)
+
+
+def _legend(fig: Figure, ax: Axes, columns: int) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncols=columns, frameon=False, handletextpad=0.3, columnspacing=1.2)
+
+
+def zoo_params_macs_svg(points: Sequence[ZooPoint]) -> str:
+    """Parameters against MACs of every network, log-log, each point labelled, as inline SVG.
+
+    Networks whose points coincide (within 6 % on both axes, closer than a marker) share one label. Returns ""
+    for no networks.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    points = [p for p in points if p.params > 0 and p.macs > 0]
+    if not points:
+        return ""
+    styles = _groups(points)
+    rows = math.ceil(len(styles) / 4)
+    with matplotlib.rc_context(_ZOO_RC):
+        height = 6.4 + 0.16 * rows
+        fig = Figure(figsize=(_ZOO_WIDTH, height))
+        bottom = (0.55 + 0.16 * rows) / height
+        ax = fig.add_axes((0.07, bottom, 0.915, 0.97 - bottom))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(*_log_limits([p.macs for p in points], 0.35, 0.35))
+        ax.set_ylim(*_log_limits([p.params for p in points], 0.3, 0.3))
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(_si))
+        ax.set_xlabel("MACs per sample (log scale)")
+        ax.set_ylabel("parameters (log scale)")
+        ax.grid(which="major", color="#e3e3e3", linewidth=0.6)
+        ax.set_axisbelow(True)
+        _scatter(ax, points, [p.macs for p in points], [p.params for p in points], styles)
+        labels: list[tuple[float, float, list[str]]] = []
+        for p in sorted(points, key=lambda p: (p.year, p.name)):
+            for x, y, names in labels:
+                if abs(math.log10(p.macs / x)) < 0.025 and abs(math.log10(p.params / y)) < 0.025:
+                    names.append(p.name)
+                    break
+            else:
+                labels.append((p.macs, p.params, [p.name]))
+        _label(ax, [(x, y, ", ".join(names), True) for x, y, names in labels])
+        _legend(fig, ax, 4)
+        return _svg(fig)
+
+
+def zoo_years_svg(points: Sequence[ZooPoint]) -> str:
+    """Depth and MACs of every network by the year of its paper, one above the other, as inline SVG.
+
+    The years with a network are evenly spaced; within a year, each group has a column.
+    The deepest and the shallowest (the costliest and the cheapest) network of each year
+    are labelled, the others where there is room beside them. Returns "" for no networks.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    points = [p for p in points if p.depth > 0 and p.macs > 0]
+    if not points:
+        return ""
+    styles = _groups(points)
+    years = sorted({p.year for p in points})
+    rows = math.ceil(len(styles) / 4)
+    with matplotlib.rc_context(_ZOO_RC):
+        panel = 2.9
+        height = 2 * panel + 0.75 + 0.16 * rows
+        fig = Figure(figsize=(_ZOO_WIDTH, height))
+        bottom = (0.55 + 0.16 * rows) / height
+        gap = 0.42 / height
+        size = (1 - 0.25 / height - bottom - gap) / 2
+        macs_ax = fig.add_axes((0.07, bottom, 0.915, size))
+        depth_ax = fig.add_axes((0.07, bottom + size + gap, 0.915, size), sharex=macs_ax)
+        for ax, key, title in (
+            (depth_ax, "depth", "depth: weighted layers on the longest path (log scale)"),
+            (macs_ax, "macs", "MACs per sample (log scale)"),
+        ):
+            values = [getattr(p, key) for p in points]
+            xs = _year_columns(points, years, values, styles)
+            ax.set_yscale("log")
+            ax.set_ylim(*_log_limits(values, 0.3, 0.3))
+            ax.set_xlim(-0.55, len(years) - 0.45)
+            ax.set_xticks(range(len(years)), labels=[str(y) for y in years])
+            ax.yaxis.set_major_formatter(FuncFormatter(_si))
+            ax.set_title(title, loc="left")
+            ax.grid(axis="y", which="major", color="#e3e3e3", linewidth=0.6)
+            ax.set_axisbelow(True)
+            _scatter(ax, points, xs, values, styles)
+            # Each year's extremes tell the story and are always labelled; the rest where there is room.
+            order = sorted(range(len(points)), key=lambda i: (points[i].year, -values[i], points[i].name))
+            top = {points[i].year: i for i in reversed(order)}
+            low = {points[i].year: i for i in order}
+            must = {*top.values(), *low.values()}
+            ranked = [*dict.fromkeys([*top.values(), *low.values(), *order])]
+            _label(ax, [(xs[i], values[i], points[i].name, i in must) for i in ranked])
+        depth_ax.tick_params(axis="x", labelbottom=False)
+        _legend(fig, macs_ax, 4)
+        return _svg(fig)
+
+
+def _year_columns(
+    points: Sequence[ZooPoint], years: Sequence[int], values: Sequence[float], styles: dict[str, tuple[str, str]]
+) -> list[float]:
+    """x of each point: its year's slot, a column per group within it, equal values side by side."""
+    xs = [0.0] * len(points)
+    order = list(styles)
+    for slot, year in enumerate(years):
+        groups = sorted({p.group for p in points if p.year == year}, key=order.index)
+        width = 0.7 / len(groups)
+        for g, group in enumerate(groups):
+            centre = slot - 0.35 + width * (g + 0.5)
+            placed: list[float] = []
+            members = sorted(
+                (i for i, p in enumerate(points) if p.year == year and p.group == group),
+                key=lambda i: (values[i], points[i].name),
+            )
+            for i in members:
+                near = sum(1 for v in placed if abs(math.log10(values[i] / v)) < 0.08)
+                shift = (near + 1) // 2 * (1 if near % 2 else -1) * min(0.09, width / 4)
+                xs[i] = centre + shift
+                placed.append(values[i])
+    return xs

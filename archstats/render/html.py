@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from archstats.analysis import Layer
     from archstats.ledger import Verdict
     from archstats.zoo import Report
@@ -171,9 +173,14 @@ def render(report: Report) -> str:
     Returns:
         The page; the same report gives the same bytes.
     """
+    return environment().get_template(TEMPLATE).render(**context(report))
+
+
+def environment() -> Environment:
+    """The Jinja environment of every archstats page: this package's templates, autoescaped, strict."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(
+    return Environment(
         loader=PackageLoader("archstats", "render/templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -181,4 +188,3 @@ def render(report: Report) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template(TEMPLATE).render(**context(report))

@@ -1,0 +1,181 @@
+"""The zoo's index page: every network side by side, its size and cost against each other and by year."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from archstats.render import _format as fmt
+
+if TYPE_CHECKING:
+    from archstats.render.figures import ZooPoint
+    from archstats.zoo import Report
+
+TEMPLATE = "index.html.j2"
+
+# The distributions whose versions decide the bytes of the pages (reports/VERSIONS.json).
+VERSIONED = ("archstats", "torch", "fvcore", "matplotlib", "jinja2", "pandas")
+
+# The ledger's columns: title, CSS class, the verdict statuses counted there. An erratum
+# the network does not reproduce is a claim of the ledger that does not hold.
+LEDGER_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("holds", "holds", ("holds",)),
+    ("under convention", "holds-convention", ("holds under convention",)),
+    ("does not hold", "fails", ("does not hold", "erratum not reproduced")),
+    ("errata", "erratum", ("erratum",)),
+    ("not checkable", "not-checkable", ("not checkable by counting",)),
+)
+
+
+def versions() -> dict[str, str]:
+    """The installed version of each distribution in :data:`VERSIONED`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str] = {}
+    for name in VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def versions_json() -> str:
+    """:func:`versions` as the text of ``VERSIONS.json``."""
+    return json.dumps(versions(), indent=2) + "\n"
+
+
+def authors(paper: str) -> str:
+    """A citation's authors, short: ``LeCun et al.``, ``Simonyan & Zisserman`` (empty for none)."""
+    names = paper.split(". ", 1)[0].split(", ") if paper else []
+    if len(names) > 2:
+        return f"{names[0]} et al."
+    return " & ".join(names)
+
+
+def title(paper: str) -> str:
+    """A citation's title: what follows the authors, up to the venue."""
+    parts = paper.split(". ")
+    return parts[1] if len(parts) > 1 else paper
+
+
+def group(report: Report) -> str:
+    """What the figures colour a network by: its paper, short (``He et al. 2015``)."""
+    short = authors(report.spec.paper) or "no paper"
+    return f"{short} {report.spec.year}" if report.spec.year else short
+
+
+def points(reports: Sequence[Report]) -> list[ZooPoint]:
+    """Each network's totals as the comparison figures plot them (those without a year are left out)."""
+    from archstats.render.figures import ZooPoint
+
+    return [
+        ZooPoint(
+            name=r.analysis.network,
+            group=group(r),
+            year=r.spec.year,
+            params=r.analysis.totals.params,
+            macs=r.analysis.totals.macs,
+            depth=r.analysis.totals.depth,
+        )
+        for r in reports
+        if r.spec.year is not None
+    ]
+
+
+def natural(name: str) -> tuple[str | int, ...]:
+    """A sort key that puts resnet-18 before resnet-101: digit runs compare as numbers."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", name)))
+
+
+def _order(report: Report) -> tuple[int, tuple[str | int, ...]]:
+    return (report.spec.year if report.spec.year is not None else 10_000, natural(report.analysis.network))
+
+
+def _row(report: Report) -> dict[str, Any]:
+    spec, analysis = report.spec, report.analysis
+    t = analysis.totals
+    statuses = [v.status for v in report.verdicts]
+    return {
+        "name": analysis.network,
+        "href": quote(analysis.network) + ".html",
+        "summary": spec.summary,
+        "year": spec.year or "",
+        "title": title(spec.paper),
+        "authors": authors(spec.paper),
+        "citation": spec.citation,
+        "input": fmt.sample_shape(analysis.input_shape),
+        "params": fmt.num(t.params),
+        "trainable": fmt.num(t.trainable_params),
+        "macs": fmt.num(t.macs),
+        "depth": fmt.num(t.depth),
+        "ledger": [(sum(s in counted for s in statuses), css) for _, css, counted in LEDGER_COLUMNS],
+        "judged": bool(report.verdicts),
+    }
+
+
+def _story(reports: Sequence[Report]) -> str:
+    """Where the zoo starts and how far it goes, in the traced numbers."""
+    dated = [r for r in reports if r.spec.year is not None]
+    if len(dated) < 2:
+        return ""
+    first = min(dated, key=_order)
+    deepest = max(dated, key=lambda r: (r.analysis.totals.depth, -_order(r)[0]))
+    largest = max(dated, key=lambda r: r.analysis.totals.params)
+    costliest = max(dated, key=lambda r: r.analysis.totals.macs)
+    f, d = first.analysis, deepest.analysis
+    return (
+        f"{f.network} ({first.spec.year}) has {fmt.num(f.totals.depth)} weighted layers, "
+        f"{fmt.num(f.totals.params)} parameters and {fmt.num(f.totals.macs)} MACs per sample; "
+        f"the deepest network here, {d.network} ({deepest.spec.year}), has {fmt.num(d.totals.depth)} layers. "
+        f"The most parameters: {largest.analysis.network}, {fmt.num(largest.analysis.totals.params)}; "
+        f"the most MACs: {costliest.analysis.network}, {fmt.num(costliest.analysis.totals.macs)} per sample."
+    )
+
+
+def context(reports: Sequence[Report]) -> dict[str, Any]:
+    """The values the index template shows, every number already formatted."""
+    from archstats import __version__
+    from archstats.analysis import DEFINITIONS
+    from archstats.render.figures import zoo_params_macs_svg, zoo_years_svg
+
+    ordered = sorted(reports, key=_order)
+    years = [r.spec.year for r in ordered if r.spec.year is not None]
+    verdicts = [v for r in ordered for v in r.verdicts]
+    zoo = points(ordered)
+    return {
+        "count": len(ordered),
+        "years": f"{min(years)}–{max(years)}" if years else "",
+        "devices": ", ".join(sorted({r.analysis.device for r in ordered})),
+        "story": _story(ordered),
+        "rows": [_row(r) for r in ordered],
+        "ledger_columns": [(title, css) for title, css, _ in LEDGER_COLUMNS],
+        "ledger_totals": [(sum(v.status in counted for v in verdicts), css) for _, css, counted in LEDGER_COLUMNS],
+        "claims": len(verdicts),
+        "tally": fmt.tally(verdicts),
+        "definitions": [
+            ("Parameters", DEFINITIONS["params"]),
+            ("MACs", DEFINITIONS["macs"]),
+            ("Depth", DEFINITIONS["depth"]),
+        ],
+        "scatter": zoo_params_macs_svg(zoo),
+        "timeline": zoo_years_svg(zoo),
+        "version": __version__,
+    }
+
+
+def render(reports: Sequence[Report]) -> str:
+    """The zoo's index: one self-contained HTML page (inline CSS and SVG, no scripts, no URLs).
+
+    Args:
+        reports: the traced zoo networks; each row links to ``NAME.html`` beside the page.
+
+    Returns:
+        The page; the same reports give the same bytes, in whatever order they come.
+    """
+    from archstats.render.html import environment
+
+    return environment().get_template(TEMPLATE).render(**context(reports))

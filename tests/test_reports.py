@@ -1,0 +1,234 @@
+"""reports/ holds the rendered handouts of the whole zoo, fresh; `archstats report --all` writes them.
+
+Expected figures are published ones: AlexNet's 60,965,224 parameters (the article's
+total). Every other number is checked against the live trace, never typed in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from archstats.cli import main
+from archstats.render import html, index
+from archstats.render.figures import zoo_params_macs_svg, zoo_years_svg
+from archstats.zoo import Report
+from models import REGISTRY
+
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+REGENERATE = "regenerate them with `archstats report --all --out reports --device cpu`"
+NAMES = REGISTRY.names()
+ALEXNET_PARAMS = 60_965_224  # the article's AlexNet total
+
+ZooReport = Callable[[str], Report]
+
+
+def _stale_versions() -> str:
+    """Why the bytes in reports/ cannot be compared here ("" when they can)."""
+    recorded_file = REPORTS / "VERSIONS.json"
+    if not recorded_file.is_file():
+        pytest.fail(f"reports/VERSIONS.json is missing: {REGENERATE}", pytrace=False)
+    recorded = json.loads(recorded_file.read_text(encoding="utf-8"))
+    differing = [
+        f"{name} {recorded.get(name, 'unrecorded')} made reports/, {version} is installed"
+        for name, version in index.versions().items()
+        if recorded.get(name) != version
+    ]
+    return "; ".join(differing)
+
+
+def _same_bytes(path: Path, page: str) -> None:
+    """Fail, with the first differing line and how to regenerate, unless ``path`` holds ``page``."""
+    if not path.is_file():
+        pytest.fail(f"reports/{path.name} is missing: {REGENERATE}", pytrace=False)
+    on_disk = path.read_bytes().decode("utf-8")
+    if on_disk == page:
+        return
+    lines, fresh = on_disk.splitlines(), page.splitlines()
+    first = next((i for i, (a, b) in enumerate(zip(lines, fresh)) if a != b), min(len(lines), len(fresh)))
+    pytest.fail(
+        f"reports/{path.name} is stale (first difference on line {first + 1}): {REGENERATE}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def zoo_index(zoo_report: ZooReport) -> str:
+    return index.render([zoo_report(name) for name in NAMES])
+
+
+# -- reports/ ---------------------------------------------------------------------------
+
+
+def test_every_network_has_a_handout_and_no_other() -> None:
+    present = {p.stem for p in REPORTS.glob("*.html")} - {"index"}
+    missing = sorted(set(NAMES) - present)
+    extra = sorted(present - set(NAMES))
+    problems = [f"no handout for {', '.join(missing)}"] if missing else []
+    problems += [f"handouts of no zoo network: {', '.join(f'{n}.html' for n in extra)} (delete them)"] if extra else []
+    assert not problems, f"reports/ has {'; '.join(problems)}; {REGENERATE}"
+    assert (REPORTS / "index.html").is_file(), f"reports/index.html is missing: {REGENERATE}"
+    assert (REPORTS / "README.md").is_file()
+
+
+def test_versions_record_the_packages_that_made_the_bytes() -> None:
+    assert (REPORTS / "VERSIONS.json").is_file(), f"reports/VERSIONS.json is missing: {REGENERATE}"
+    recorded = json.loads((REPORTS / "VERSIONS.json").read_text(encoding="utf-8"))
+    assert list(recorded) == list(index.VERSIONED)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_handout_holds_the_traced_total(name: str, zoo_report: ZooReport) -> None:
+    path = REPORTS / f"{name}.html"
+    assert path.is_file(), f"reports/{name}.html is missing: {REGENERATE}"
+    params = f"{zoo_report(name).analysis.totals.params:,}"
+    assert params in path.read_text(encoding="utf-8"), (
+        f"reports/{name}.html does not show {name}'s {params} parameters: {REGENERATE}"
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_handout_is_fresh(name: str, zoo_report: ZooReport) -> None:
+    differing = _stale_versions()
+    if differing:
+        pytest.skip(f"bytes not compared: {differing}")
+    _same_bytes(REPORTS / f"{name}.html", html.render(zoo_report(name)))
+
+
+def test_index_is_fresh(zoo_index: str) -> None:
+    differing = _stale_versions()
+    if differing:
+        pytest.skip(f"bytes not compared: {differing}")
+    _same_bytes(REPORTS / "index.html", zoo_index)
+
+
+# -- the index page ---------------------------------------------------------------------
+
+
+def test_index_links_every_network_in_order(zoo_index: str, zoo_report: ZooReport) -> None:
+    order = sorted(NAMES, key=lambda n: (zoo_report(n).spec.year or 0, index.natural(n)))
+    positions = [zoo_index.find(f'href="{name}.html"') for name in order]
+    assert all(p >= 0 for p in positions), [n for n, p in zip(order, positions) if p < 0]
+    assert positions == sorted(positions), "rows are not sorted by year, then name"
+
+
+def test_index_shows_the_traced_numbers(zoo_index: str, zoo_report: ZooReport) -> None:
+    assert f"{ALEXNET_PARAMS:,}" in zoo_index
+    for name in NAMES:
+        t = zoo_report(name).analysis.totals
+        for value in (t.params, t.trainable_params, t.macs):
+            assert f"{value:,}" in zoo_index, (name, value)
+    total = sum(len(zoo_report(name).verdicts) for name in NAMES)
+    assert f"{len(NAMES)} networks, {total} claims" in zoo_index
+
+
+def test_index_is_self_contained(zoo_index: str) -> None:
+    assert zoo_index.startswith("<!DOCTYPE html>")
+    assert "<script" not in zoo_index.lower()
+    assert "http://" not in zoo_index and "https://" not in zoo_index
+    assert "<?xml" not in zoo_index
+    assert zoo_index.count("<svg") == 2
+    assert "@page { size: A4; margin: 12mm; }" in zoo_index  # the handouts' look, shared
+
+
+def test_index_is_deterministic(zoo_index: str, zoo_report: ZooReport) -> None:
+    reports = [zoo_report(name) for name in reversed(NAMES)]
+    assert index.render(reports).encode() == zoo_index.encode()
+
+
+def test_index_escapes_names(zoo_report: ZooReport) -> None:
+    lenet5 = zoo_report("lenet5")
+    hostile = dataclasses.replace(lenet5, analysis=dataclasses.replace(lenet5.analysis, network="<script>$x$</script>"))
+    page = index.render([hostile, zoo_report("alexnet")])
+    assert "<script>" not in page
+    assert "&lt;script&gt;$x$&lt;/script&gt;" in page
+
+
+def test_zoo_figures_without_networks_are_empty() -> None:
+    assert zoo_params_macs_svg([]) == ""
+    assert zoo_years_svg([]) == ""
+
+
+# -- archstats report --all -------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["report", "--all"], "--out DIR"),
+        (["report", "--all", "--out", "{tmp}/missing"], "does not exist"),
+        (["report", "--all", "--out", "{tmp}/file.txt"], "is a file"),
+        (["report", "alexnet", "--all", "--out", "{tmp}"], "drop NAME (alexnet)"),
+        (["report", "--all", "--out", "{tmp}", "--html", "{tmp}/x.html"], "cannot be combined with --html"),
+        (["report", "--all", "--out", "{tmp}", "--input", "1x3x224x224"], "cannot be combined with --input"),
+        (["report", "--all", "--out", "{tmp}", "--arg", "a=1"], "cannot be combined with --arg"),
+        (["report", "--all", "--out", "{tmp}", "--train"], "cannot be combined with --train"),
+        (["report", "alexnet", "--out", "{tmp}"], "is for --all"),
+        (["report"], "needs NAME"),
+    ],
+)
+def test_all_bad_usage_is_one_sentence_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], needle: str
+) -> None:
+    (tmp_path / "file.txt").write_text("", encoding="utf-8")
+    code, out, err = run(capsys, *(arg.format(tmp=tmp_path) for arg in argv))
+    assert code == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
+def test_all_writes_every_handout_and_the_index(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zoo_report: ZooReport
+) -> None:
+    monkeypatch.setattr(REGISTRY, "names", lambda: ["lenet5", "alexnet"])
+    code, out, err = run(capsys, "report", "--all", "--out", str(tmp_path), "--device", "cpu")
+    assert code == 0, err
+    assert out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["VERSIONS.json", "alexnet.html", "index.html", "lenet5.html"]
+    assert err == f"wrote 2 handouts, index.html and VERSIONS.json to {tmp_path}\n"  # no progress bar off a terminal
+    for name in ("lenet5", "alexnet"):
+        assert (tmp_path / f"{name}.html").read_bytes() == html.render(zoo_report(name)).encode()
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="lenet5.html"' in page and 'href="alexnet.html"' in page
+    assert f"{ALEXNET_PARAMS:,}" in page
+    assert json.loads((tmp_path / "VERSIONS.json").read_text(encoding="utf-8")) == index.versions()
+
+
+def test_all_shows_progress_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(REGISTRY, "names", lambda: ["lenet5"])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "report", "--all", "--out", str(tmp_path), "--device", "cpu")
+    assert code == 0 and out == ""
+    assert "\r[" + "-" * 20 + "] 0/1 lenet5" in err
+    assert "\r[" + "#" * 20 + "] 1/1 index.html" in err
+    assert err.endswith("\r\033[Kwrote 1 handout, index.html and VERSIONS.json to " + f"{tmp_path}\n")
+
+
+def test_all_failing_midway_writes_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(REGISTRY, "names", lambda: ["lenet5", "nosuch"])
+    code, out, err = run(capsys, "report", "--all", "--out", str(tmp_path), "--device", "cpu")
+    assert code == 2 and out == ""
+    assert "unknown network 'nosuch'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_names_sort_by_their_numbers() -> None:
+    names = ["resnet-1202", "resnet-110", "resnet-18", "resnet-20", "alexnet"]
+    assert sorted(names, key=index.natural) == ["alexnet", "resnet-18", "resnet-20", "resnet-110", "resnet-1202"]
