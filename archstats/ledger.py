@@ -19,6 +19,7 @@ Kinds and verdicts:
 from __future__ import annotations
 
 import ast
+import dataclasses
 import fnmatch
 import math
 import operator
@@ -208,15 +209,10 @@ _BINARY: Mapping[type, Callable[[Any, Any], Any]] = {
 }  # fmt: skip
 
 
-class _Totals:
-    def __init__(self, analysis: Analysis) -> None:
-        t = analysis.totals
-        self.values: dict[str, Value] = {
-            "params": t.params, "trainable_params": t.trainable_params, "fixed_params": t.fixed_params,
-            "connections": t.connections, "neurons": t.neurons, "neurons_with_input": t.neurons_with_input,
-            "input_units": t.input_units, "macs": t.macs, "flops": t.flops, "depth": t.depth,
-            "called_params": t.called_params,
-        }  # fmt: skip
+def _totals(analysis: Analysis) -> dict[str, Value]:
+    """``total.<field>``: every field of the totals, and their derived figures."""
+    t = analysis.totals
+    return {**dataclasses.asdict(t), "neurons_with_input": t.neurons_with_input, "flops": t.flops}
 
 
 def measure(analysis: Analysis, expression: str, resolve: Resolver = _no_other_networks) -> Value:
@@ -229,7 +225,7 @@ def measure(analysis: Analysis, expression: str, resolve: Resolver = _no_other_n
     figure of another network, which ``resolve`` traces.
     """
     functions = _Measures(analysis, resolve).functions()
-    totals = _Totals(analysis).values
+    totals = _totals(analysis)
 
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):

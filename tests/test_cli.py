@@ -55,6 +55,7 @@ def test_report_writes_every_export(capsys: pytest.CaptureFixture[str], tmp_path
     assert code == 0
     assert all(path.is_file() for path in files.values())
     assert "60,965,224" in files["html"].read_text(encoding="utf-8")
+    # The article's AlexNet total (AlexNet has no buffers: params = trainable params).
     assert json.loads(files["json"].read_text(encoding="utf-8"))["totals"]["params"] == 60_965_224
     assert err.count("wrote") == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files.values())
