@@ -158,7 +158,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_EXPORTS: dict[str, str] = {"html": "HTML handout", "json": "JSON", "csv": "CSV", "markdown": "Markdown"}
+_EXPORTS: dict[str, str] = {
+    "html": "HTML handout",
+    "json": "JSON",
+    "csv": "CSV",
+    "markdown": "Markdown",
+    "latex": "LaTeX table",
+}
 
 
 def _renderer(kind: str) -> Callable[[Report], str]:
@@ -166,6 +172,10 @@ def _renderer(kind: str) -> Callable[[Report], str]:
         from archstats.render import html
 
         return html.render
+    if kind == "latex":
+        from archstats.render import latex
+
+        return latex.to_latex
     from archstats.render import exports
 
     renderers: dict[str, Callable[[Report], str]] = {
@@ -185,7 +195,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out} is for --all; for one network, write its handout with --html F")
     outputs = {kind: getattr(args, kind) for kind in _EXPORTS if getattr(args, kind) is not None}
     if list(outputs.values()).count("-") > 1:
-        raise UsageError("only one of --html, --json, --csv and --markdown can write to stdout ('-')")
+        options = [f"--{kind}" for kind in _EXPORTS]
+        raise UsageError(f"only one of {', '.join(options[:-1])} and {options[-1]} can write to stdout ('-')")
     for path in outputs.values():
         _check_writable(path)
     input_shape = parse_shape(args.input) if args.input is not None else None

@@ -19,7 +19,7 @@ SHAPES = st.one_of(
 )
 FILES = st.sampled_from(["out.html", "out.json", "missing/out.json", "-", ""])
 OPTION = st.one_of(
-    st.tuples(st.sampled_from(["--html", "--json", "--csv", "--markdown"]), FILES),
+    st.tuples(st.sampled_from(["--html", "--json", "--csv", "--markdown", "--latex"]), FILES),
     st.tuples(st.just("--input"), SHAPES),
     st.tuples(st.just("--device"), st.sampled_from(["cpu", "gpu", "cuda", "auto", ""])),
     st.tuples(st.just("--arg"), st.sampled_from(["a=1", "5", "=", "num_classes=10"])),

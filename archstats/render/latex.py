@@ -1,0 +1,116 @@
+"""The per-layer table as LaTeX, for slides and papers: booktabs rules, a longtable when long."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from archstats.render import _format as fmt
+
+if TYPE_CHECKING:
+    from archstats.analysis import Layer
+    from archstats.zoo import Report
+
+# The handout's columns, and its totals row under the same rule.
+COLUMNS = ("layer", "type", "output", "params", "connections", "neurons", "MACs", "RF")
+_ALIGN = "lllrrrrl"
+# Up to this many layers the table is a float that fits one page in \small type;
+# a longer one is a longtable, which breaks across pages and repeats its header.
+LONGTABLE_FROM = 41
+
+# LaTeX's special characters in text. The braces end each control word, so that a space
+# after it stays a space (TeX skips spaces after ``\textasciitilde``).
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _SPECIAL))
+
+
+def escape(text: str) -> str:
+    """``text`` safe in LaTeX's text mode, on one line; ``×`` as ``$\\times$``, which every engine sets."""
+    escaped = _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], _one_line(text))
+    return escaped.replace(fmt.TIMES, r"$\times$")
+
+
+def _count(value: int) -> str:
+    # As in the handout: a dash where the layer adds nothing to the count.
+    return fmt.num(value) if value else "--"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _row(layer: Layer) -> list[str]:
+    return [
+        escape(layer.name),
+        escape(layer.type),
+        escape(fmt.sample_shape(layer.output_shape) if layer.called else "not called"),
+        _count(layer.params),
+        _count(layer.connections),
+        _count(layer.neurons),
+        _count(layer.macs),
+        escape(fmt.receptive_field(layer)),
+    ]
+
+
+def to_latex(report: Report) -> str:
+    """The per-layer table as a LaTeX table, its last row the network's totals.
+
+    Rendered by pandas' ``DataFrame.to_latex`` with booktabs rules (``\\usepackage{booktabs}``),
+    every cell and the caption escaped by :func:`escape`. Up to 40 layers it is a ``table`` float; longer
+    networks get a ``longtable`` (``\\usepackage{longtable}``) that breaks across pages.
+
+    Args:
+        report: a traced network.
+
+    Returns:
+        The table, with a comment line naming the packages it needs, and a trailing newline.
+    """
+    import pandas as pd
+
+    analysis = report.analysis
+    t = analysis.totals
+    total = ["total", "", escape(fmt.sample_shape(analysis.output_shape)), fmt.num(t.params), fmt.num(t.connections),
+             fmt.num(t.neurons), fmt.num(t.macs), ""]  # fmt: skip
+    rows = [_row(layer) for layer in analysis.layers] + [total]
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    longtable = len(analysis.layers) >= LONGTABLE_FROM
+    caption = (
+        f"{analysis.network}: per-layer parameters, connections, neurons and multiply-accumulates (MACs) "
+        f"per sample, input {fmt.shape(analysis.input_shape)}; RF: receptive field. "
+        "Counted by archstats from the traced network."
+    )
+    latex = table.to_latex(
+        index=False,
+        escape=False,  # escaped above, cells and caption alike
+        column_format=_ALIGN,
+        longtable=longtable,
+        caption=escape(caption),
+        label=f"tab:archstats-{re.sub(r'[^A-Za-z0-9.-]+', '-', analysis.network)}",
+    )
+    latex = _rule_above_totals(latex)
+    if not longtable:
+        latex = latex.replace("\\begin{tabular}", "\\small\n\\begin{tabular}", 1)
+    packages = "booktabs, longtable" if longtable else "booktabs"
+    # A comment line: the name as it is, but on that one line.
+    return f"% archstats report {_one_line(analysis.network)} --latex: needs \\usepackage{{{packages}}}\n{latex}"
+
+
+def _rule_above_totals(latex: str) -> str:
+    """A ``\\midrule`` between the layers and the totals row, which pandas renders last."""
+    lines = latex.splitlines()
+    last = max(i for i, line in enumerate(lines) if line in ("\\end{tabular}", "\\end{longtable}")) - 1
+    if lines[last] == "\\bottomrule":  # a tabular closes with it; a longtable set it in its last foot
+        last -= 1
+    lines.insert(last, "\\midrule")
+    return "\n".join(lines) + "\n"
