@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 # Headless, as root in a container, off the network, with a fresh profile; Chromium's own
 # D-Bus and GPU chatter on stderr is not ours to show.
 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
     --user-data-dir="$work/profile" --hide-scrollbars --force-device-scale-factor=1 \
     --window-size=1200,900 --screenshot="$work/handout.png" "file://$work/alexnet.html" 2>/dev/null
 mkdir -p "$(dirname "$out")"

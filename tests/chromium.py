@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# What headless Chromium needs to start as root in a container and to stay off the network.
+# What headless Chromium needs to start as root in a container (whose /dev/shm may be a few
+# MB) and to stay off the network.
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -32,6 +33,7 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
     "--disable-extensions",
     "--mute-audio",
 )
