@@ -206,7 +206,7 @@ def render(report: Report, width: int | None = None) -> str:
     lines += _conventions(report, width)
     if analysis.uncounted_ops:
         ops = fmt.ops_text(analysis.uncounted_ops).split(", ")
-        lines += _items("Not in MACs or FLOPs (flops-all prices them): ", ops, width)
+        lines += _items("Not counted in MACs or FLOPs (flops-all prices them): ", ops, width)
     else:
         lines.append("Not counted: nothing; every op was counted.")
     unpriced = conventions.unpriced(analysis)
