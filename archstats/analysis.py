@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from archstats import conventions
 from archstats.counts import (
     WeightedOp,
     fmt_int,
@@ -38,8 +39,12 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "macs": "multiply-accumulates per sample, fvcore's convention (one fused multiply-add "
         "= 1; convolutions, linear maps, matrix products, BatchNorm and adaptive average "
         "pooling; archstats adds Euclidean distances); bias additions are not MACs",
-        "flops": "2 × MACs (one multiply and one add per MAC, as torch.utils.flop_counter); "
-        "ops listed as uncounted are in neither",
+        "flops": "2 per multiply-add of the weighted ops (one multiply and one add, as "
+        "torch.utils.flop_counter); BatchNorm and the other ops that fvcore adds to the MACs are "
+        "not in it, nor are the ops listed as uncounted",
+        "multiply_adds": "multiply-accumulates of the weighted ops alone (convolutions, linear maps, "
+        "matrix products, distances), no bias: the 'macs' convention, what the ResNet and GoogLeNet "
+        "papers call multiply-adds",
         "receptive_field": "side of the input region one output unit sees (the maximum over "
         "branches and shortcuts); jump is its effective stride",
         "depth": "weighted layers on the longest path from input to output",
@@ -83,14 +88,23 @@ class Layer:
     uncounted_ops: Mapping[str, int]
     ops: tuple[WeightedOp, ...]
     windows: tuple[Window, ...]
+    # Elementwise ops per sample by category (``archstats.counts.elementwise_ops``), and
+    # the functions with no elementwise rule with their calls: for the flops-all convention.
+    arith: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    unpriced: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def params(self) -> int:
         return self.trainable_params + self.fixed_params
 
     @property
+    def multiply_adds(self) -> int:
+        """The MACs of the weighted ops alone (convolutions, linear maps, matrix products, distances)."""
+        return conventions.multiply_adds(self)
+
+    @property
     def flops(self) -> int:
-        return 2 * self.macs
+        return 2 * self.multiply_adds
 
     @property
     def weighted(self) -> bool:
@@ -111,6 +125,7 @@ class Totals:
     neurons: int
     input_units: int
     macs: int
+    multiply_adds: int
     depth: int
     called_params: int
 
@@ -120,7 +135,7 @@ class Totals:
 
     @property
     def flops(self) -> int:
-        return 2 * self.macs
+        return 2 * self.multiply_adds
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,10 @@ class Analysis:
                 "connections": layer.connections,
                 "neurons": layer.neurons,
                 "macs": layer.macs,
+                "multiply_adds": layer.multiply_adds,
                 "flops": layer.flops,
+                "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},
+                "elementwise_ops": dict(layer.arith),
                 "receptive_field": _rf_text(layer),
                 "jump": _shape_text(layer.jump),
                 "depth": layer.depth,
@@ -283,6 +301,8 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         uncounted_ops=MappingProxyType(dict(run_.uncounted.get(trace.name, {}))),
         ops=ops,
         windows=tuple(trace.windows),
+        arith=MappingProxyType({k: n // run_.batch for k, n in sorted(trace.arith.items())}),
+        unpriced=MappingProxyType(dict(sorted(trace.unpriced.items()))),
     )
 
 
@@ -305,6 +325,8 @@ def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
         or trace.joins > 0
         or bool(run_.macs.get(trace.name))
         or bool(run_.uncounted.get(trace.name))
+        or bool(+trace.arith)
+        or bool(trace.unpriced)
     )
 
 
@@ -330,6 +352,7 @@ def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device:
         neurons=sum(layer.neurons for layer in layers),
         input_units=math.prod(input_shape[1:]),
         macs=sum(layer.macs for layer in layers),
+        multiply_adds=sum(layer.multiply_adds for layer in layers),
         depth=depth,
         called_params=sum(layer.params for layer in layers if layer.called),
     )
@@ -538,6 +561,7 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
             "neurons": t.neurons,
             "neurons_with_input": t.neurons_with_input,
             "macs": t.macs,
+            "multiply_adds": t.multiply_adds,
             "flops": t.flops,
             "depth": t.depth,
             "called_params": t.called_params,
@@ -555,7 +579,10 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
                 "connections": layer.connections,
                 "neurons": layer.neurons,
                 "macs": layer.macs,
+                "multiply_adds": layer.multiply_adds,
                 "flops": layer.flops,
+                "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},
+                "elementwise_ops": dict(layer.arith),
                 "receptive_field": max(layer.receptive_field) if layer.receptive_field else None,
                 "receptive_field_dims": list(layer.receptive_field) if layer.receptive_field else None,
                 "jump": list(layer.jump) if layer.jump else None,
@@ -567,6 +594,19 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
             for layer in analysis.layers
         ],
         "uncounted_ops": dict(analysis.uncounted_ops),
+        "conventions": [
+            {
+                "name": step.convention.name,
+                "unit": step.convention.unit,
+                "value": step.value,
+                "difference": step.difference,
+                "reason": step.reason,
+                "definition": step.convention.description,
+                "used_by": step.convention.sources,
+            }
+            for step in conventions.reconcile(analysis)
+        ],
+        "not_in_flops_all": conventions.unpriced(analysis),
         "definitions": dict(DEFINITIONS),
         "notes": list(analysis.notes),
     }

@@ -8,6 +8,7 @@ Data goes to stdout, diagnostics to stderr; ``-`` as a file means stdout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -207,6 +208,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except LoadError as error:
         raise UsageError(str(error)) from None
     report = _load_report(args.name, input_shape, args.device, kwargs, args.train)
+    report = dataclasses.replace(report, convention=args.convention)
     # Render everything first: a failure here leaves no file half written.
     rendered = {kind: _renderer(kind)(report) for kind in outputs}
     if "-" not in outputs.values():
@@ -267,7 +269,7 @@ def _report_all(args: argparse.Namespace) -> int:
         for i, name in enumerate(names):
             if tty:
                 _progress(i, len(names), name)
-            report = _load_report(name, None, args.device, cache=cache)
+            report = dataclasses.replace(_load_report(name, None, args.device, cache=cache), convention=args.convention)
             reports.append(report)
             pages[f"{name}.html"] = html.render(report)
         if tty:
@@ -317,6 +319,80 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from archstats import sweep, zoo
+    from archstats.loader import LoadError, is_target, load, parse_kwargs
+
+    try:
+        sizes = sweep.parse_sizes(args.sizes)
+        kwargs = parse_kwargs(args.arg)
+    except (ValueError, LoadError) as error:
+        raise UsageError(str(error)) from None
+    if args.json not in (None, "-"):
+        _check_writable(args.json)
+    from archstats.analysis import Analysis, analyze
+
+    if is_target(args.name):
+        if args.input is None:
+            raise UsageError(
+                f"{args.name} is a user's model: give its input shape with --input, e.g. --input 1x3x224x224"
+            )
+        base = parse_shape(args.input)
+        try:
+            model = load(args.name, kwargs)
+        except LoadError as error:
+            raise UsageError(str(error)) from None
+
+        def trace(shape: tuple[int, ...]) -> Analysis:
+            return analyze(model, shape, args.device, name=args.name, train=args.train)
+
+        default: tuple[int, ...] | None = None
+    else:
+        if kwargs:
+            raise UsageError(f"--arg is for a user's model (MODULE:NAME); {args.name} is a zoo network")
+        try:
+            spec = zoo.spec(args.name)
+        except zoo.UnknownNetworkError as error:
+            raise UsageError(str(error)) from None
+        default = spec.input_shape
+        base = parse_shape(args.input) if args.input is not None else default
+        if len(base) != len(default):
+            raise UsageError(
+                f"--input {_shape_text(base)} has {len(base)} dimensions but {args.name} takes "
+                f"{len(default)}, like its default {_shape_text(default)}"
+            )
+
+        def trace(shape: tuple[int, ...]) -> Analysis:
+            return zoo.analyze_network(args.name, shape, args.device, args.train)
+
+    def describe(error: Any, shape: tuple[int, ...]) -> str:
+        sentence = str(_forward_error(error, args.name, shape, None))
+        return sentence.split(": ", 1)[1] if ": " in sentence else sentence
+
+    tty = sys.stderr.isatty()
+    try:
+        rows = sweep.sweep(trace, base, sizes, args.convention, describe, _progress if tty else None)
+    except ValueError as error:  # a size with the wrong number of dimensions, an unusable --device
+        raise UsageError(str(error)) from None
+    finally:
+        if tty:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    title = (
+        f"{args.name} at {len(sizes)} input size{'s' if len(sizes) != 1 else ''} (batch {base[0]}, {base[1]} channels)"
+    )
+    if args.json is not None:
+        import json
+
+        text = json.dumps({"network": args.name, "rows": sweep.to_records(rows, args.convention)}, indent=2) + "\n"
+        write_atomically(args.json, text)
+        if args.json != "-":
+            sys.stdout.write(sweep.render(title, rows, args.convention))
+            print(f"wrote JSON to {args.json}", file=sys.stderr)
+    else:
+        sys.stdout.write(sweep.render(title, rows, args.convention))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, subcommands and all."""
     parser = _Parser(
@@ -361,14 +437,45 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument(
         "--train", action="store_true", help="run in training mode (auxiliary heads, dropout); default: eval mode"
     )
+    _convention_argument(p_report)
     _device_argument(p_report)
     p_report.set_defaults(func=cmd_report)
+
+    p_sweep = sub.add_parser(
+        "sweep", help="trace a network at several input sizes: params, cost and activations as the size grows"
+    )
+    p_sweep.add_argument("name", metavar="NAME", help="a zoo network, or a model of yours (with --input)")
+    p_sweep.add_argument(
+        "--sizes", required=True, metavar="S,S,...", help="spatial sizes, e.g. 224,256,299,320 or 240x320"
+    )
+    p_sweep.add_argument(
+        "--input", metavar="SHAPE", help="the shape whose batch and channels are kept (default: the network's)"
+    )
+    p_sweep.add_argument("--json", metavar="F", help="also write the rows as JSON to F ('-' for stdout only)")
+    p_sweep.add_argument(
+        "--arg", metavar="KEY=VALUE", action="append", default=[],
+        help="a keyword argument for a user's model factory (repeatable)",
+    )  # fmt: skip
+    p_sweep.add_argument("--train", action="store_true", help="run in training mode; default: eval mode")
+    _convention_argument(p_sweep)
+    _device_argument(p_sweep)
+    p_sweep.set_defaults(func=cmd_sweep)
 
     p_check = sub.add_parser("check", help="judge every claim of the ledger; exit 1 if one that must hold does not")
     p_check.add_argument("names", metavar="NAME", nargs="*", help="zoo networks (default: all)")
     _device_argument(p_check)
     p_check.set_defaults(func=cmd_check)
     return parser
+
+
+def _convention_argument(parser: argparse.ArgumentParser) -> None:
+    from archstats import conventions
+
+    parser.add_argument(
+        "--convention", choices=conventions.NAMES, default=conventions.DEFAULT, metavar="NAME",
+        help=f"how the cost column counts: {', '.join(conventions.NAMES)} (default: {conventions.DEFAULT}); "
+        "every report shows all of them side by side",
+    )  # fmt: skip
 
 
 def _device_argument(parser: argparse.ArgumentParser) -> None:

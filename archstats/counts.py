@@ -196,3 +196,83 @@ def output_size_formula(
     else:
         text = f"({padded}−{span})/{stride}+1"
     return Formula(text, value)
+
+
+# Elementwise arithmetic, for the ``flops-all`` convention: per call, a category and a
+# count of scalar operations. One function evaluation (tanh, exp, a comparison) is one op.
+NORMALISATION = "normalisation"
+POOLING = "pooling"
+ACTIVATION = "activation"
+ELEMENTWISE = "elementwise"
+
+# Functions that move, copy or select elements without arithmetic.
+_NO_ARITHMETIC = frozenset(
+    {
+        "cat", "concat", "concatenate", "stack", "view", "reshape", "flatten", "unflatten", "squeeze",
+        "unsqueeze", "permute", "transpose", "t", "contiguous", "clone", "expand", "expand_as",
+        "getitem", "index_select", "gather", "narrow", "select", "split", "chunk", "unbind", "pad",
+        "constant_pad_nd", "to", "float", "type_as", "detach", "identity", "view_as", "repeat",
+        "tile", "roll", "flip", "channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "zero_pad2d", "get",
+    }
+)  # fmt: skip
+_ACTIVATIONS = frozenset(
+    {
+        "relu", "relu6", "leaky_relu", "hardtanh", "threshold", "clamp", "clip", "tanh", "sigmoid",
+        "gelu", "silu", "elu", "selu", "celu", "softplus", "mish", "hardswish", "hardsigmoid", "prelu",
+        "logsigmoid", "softsign", "tanhshrink",
+    }
+)  # fmt: skip
+_SOFTMAX = frozenset({"softmax", "log_softmax", "softmin"})
+_BINARY = frozenset(
+    {
+        "add", "iadd", "radd", "sub", "isub", "rsub", "mul", "imul", "rmul", "div", "truediv",
+        "itruediv", "rtruediv", "pow", "rpow", "ipow", "sqrt", "rsqrt", "exp", "log", "neg", "abs",
+        "square", "reciprocal", "maximum", "minimum", "where", "addcmul", "addcdiv",
+    }
+)  # fmt: skip
+_STATISTIC_NORMS = frozenset({"layer_norm", "group_norm", "instance_norm", "rms_norm"})
+_DROPOUT = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
+
+# Rules, per output element unless stated (documented in ``archstats.conventions``).
+BATCH_NORM_EVAL = 2  # one scale and one shift per element: the statistics are constants
+NORM_WITH_STATISTICS = 8  # mean 1, variance 3 (subtract, square, add), normalise 2, affine 2
+SOFTMAX_OPS = 3  # exponential, the sum, the division
+
+
+def elementwise_ops(
+    name: str, in_elements: int, out_elements: int, window: int = 1, training: bool = False
+) -> tuple[str, int] | None:
+    """The category and the scalar operations of one call of the torch function ``name``.
+
+    ``window`` is a pooling window's element count or LRN's size; ``training`` says whether
+    BatchNorm computed batch statistics or dropout drew a mask. ``None``: no rule for the
+    function (reported, never silently zero). Weighted ops (convolutions, linear maps,
+    matrix products, distances) are counted as MACs elsewhere and return ``("", 0)``.
+    """
+    if name in _NO_ARITHMETIC or name in ("conv1d", "conv2d", "conv3d", "linear", "matmul", "mm", "bmm",
+                                          "addmm", "cdist", "einsum"):  # fmt: skip
+        return ("", 0)
+    if name in ("max_pool1d", "max_pool2d", "max_pool3d"):
+        return (POOLING, out_elements * (window - 1))  # comparisons
+    if name in ("avg_pool1d", "avg_pool2d", "avg_pool3d"):
+        return (POOLING, out_elements * window)  # window - 1 additions and a division
+    if name.startswith("adaptive_avg_pool"):
+        return (POOLING, in_elements)  # every input added once, one division per output
+    if name.startswith("adaptive_max_pool"):
+        return (POOLING, max(in_elements - out_elements, 0))
+    if name == "batch_norm":
+        return (NORMALISATION, out_elements * (NORM_WITH_STATISTICS if training else BATCH_NORM_EVAL))
+    if name in _STATISTIC_NORMS:
+        return (NORMALISATION, out_elements * NORM_WITH_STATISTICS)
+    if name == "local_response_norm":
+        # x² once (1), the window's sum (size - 1), then ×α/n, +k, ^β and ÷ (4)
+        return (NORMALISATION, out_elements * (window + 4))
+    if name in _ACTIVATIONS:
+        return (ACTIVATION, out_elements)
+    if name in _SOFTMAX:
+        return (ACTIVATION, out_elements * SOFTMAX_OPS)
+    if name in _DROPOUT:
+        return (ELEMENTWISE, out_elements if training else 0)  # one multiply by the scaled mask
+    if name in _BINARY:
+        return (ELEMENTWISE, out_elements)
+    return None

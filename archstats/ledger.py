@@ -31,6 +31,7 @@ from typing import Any
 
 import tomllib
 
+from archstats import conventions
 from archstats.analysis import Analysis, Layer
 
 Value = int | float | str | bool
@@ -139,6 +140,7 @@ class _Measures:
             "macs": lambda n: sum(x.macs for x in self._glob(n)),
             "weighted_macs": lambda n: sum(op.macs for x in self._glob(n) for op in x.ops),
             "called_params": lambda n: sum(x.params for x in self._glob(n) if x.called),
+            "under": self.under,
             "of": self.of,
             "shape": self.shape,
             "in_channels": self.in_channels,
@@ -154,6 +156,14 @@ class _Measures:
             "weighted": lambda: ", ".join(x.name for x in self.a.layers if x.weighted),
             "input_hw": lambda: "×".join(str(d) for d in self.a.input_shape[2:]),
         }
+
+    def under(self, convention: str, pattern: str = "*") -> int:
+        """The layers' cost under a named convention (``under('macs')``, ``under('flops-all', 'conv*')``)."""
+        try:
+            conventions.get(convention)
+        except KeyError as error:
+            raise ClaimError(str(error.args[0])) from None
+        return conventions.total(self._glob(pattern), convention)
 
     def in_channels(self, name: str) -> int:
         shape = self._layer(name).input_shape
@@ -221,7 +231,8 @@ def measure(analysis: Analysis, expression: str, resolve: Resolver = _no_other_n
     The language: numbers and strings, ``+ - * / **``, ``total.<field>`` and the
     functions of :class:`_Measures`: per layer name or glob (``params("C1")``,
     ``params("conv*")``, ``shape("conv1")``, ``weighted_macs("*")`` for the MACs of the
-    weighted ops alone, without BatchNorm) and ``of("alexnet", "total.params")`` for a
+    weighted ops alone, without BatchNorm, ``under("flops-all")`` for the cost under a
+    named convention) and ``of("alexnet", "total.params")`` for a
     figure of another network, which ``resolve`` traces.
     """
     functions = _Measures(analysis, resolve).functions()

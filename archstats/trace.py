@@ -15,6 +15,7 @@ forward once on real tensors. That single run also feeds:
 from __future__ import annotations
 
 import functools
+import math
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from archstats.counts import WeightedOp, cdist_op, conv_op, linear_op
+from archstats.counts import WeightedOp, cdist_op, conv_op, elementwise_ops, linear_op
 from archstats.flops import flop_analysis, split_counts
 from archstats.receptive import Field, expand, merge
 
@@ -61,6 +62,8 @@ class ModuleTrace:
     ops: list[WeightedOp] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
     joins: int = 0  # concatenations and elementwise merges made by this module's own forward
+    arith: Counter[str] = field(default_factory=Counter)  # elementwise ops by category, whole batch
+    unpriced: Counter[str] = field(default_factory=Counter)  # functions with no elementwise rule: calls
 
 
 @dataclass
@@ -214,6 +217,28 @@ class _Recorder(TorchFunctionMode):
             result = self._generic(fields, outputs[0])
         for t in outputs:
             self.set_field(t, result)
+        if self.stack:
+            self._tally(name, args, kwargs, x, outputs[0])
+
+    def _tally(self, name: str, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor,
+               out: torch.Tensor) -> None:  # fmt: skip
+        """The elementwise arithmetic of one call, for the ``flops-all`` convention."""
+        top = self.stack[-1]
+        if name in _MAX_POOL or name in _AVG_POOL:
+            n = _MAX_POOL.get(name) or _AVG_POOL[name]
+            kernel = expand(_arg(args, kwargs, 1, "kernel_size", 1), n)
+            cost = elementwise_ops(name, int(x.numel()), int(out.numel()), window=math.prod(kernel))
+        elif name == "local_response_norm":
+            cost = elementwise_ops(name, int(x.numel()), int(out.numel()), window=int(_arg(args, kwargs, 1, "size", 1)))
+        elif name in ("batch_norm", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"):
+            training = bool(_arg(args, kwargs, 5 if name == "batch_norm" else 2, "training", False))
+            cost = elementwise_ops(name, int(x.numel()), int(out.numel()), training=training)
+        else:
+            cost = elementwise_ops(name, int(x.numel()), int(out.numel()))
+        if cost is None:
+            top.unpriced[name] += 1
+        elif cost[1]:
+            top.arith[cost[0]] += cost[1]
 
     def _record(self, op: WeightedOp | None = None, window: Window | None = None) -> None:
         if not self.stack:

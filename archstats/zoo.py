@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archstats.analysis import Analysis, analyze, resolve_device
+from archstats.conventions import DEFAULT as DEFAULT_CONVENTION
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
 from models import REGISTRY, ModelSpec
 
@@ -42,7 +43,7 @@ def published_claims(model: ModelSpec) -> list[Claim]:
     """The figures a network's papers publish, as ledger claims on its totals."""
     return [
         Claim(
-            id=f"{model.name}.paper.{fig.quantity}",
+            id=f"{model.name}.{fig.origin}.{fig.quantity}",
             network=model.name,
             source=fig.source,
             quote=fig.quote,
@@ -71,6 +72,7 @@ class Report:
     spec: ModelSpec
     analysis: Analysis
     verdicts: tuple[Verdict, ...]
+    convention: str = DEFAULT_CONVENTION  # the one the per-layer cost column shows
 
 
 def analyze_network(

@@ -22,6 +22,7 @@ class PublishedFigure:
         convention: the conditions under which it holds (input size, heads, rounding).
         rel_tol: relative tolerance implied by the way the figure was written
             (0 for an exact count).
+        origin: who published it, for the claim's id (``paper``, ``torchvision``).
     """
 
     quantity: str
@@ -31,6 +32,36 @@ class PublishedFigure:
     unit: str
     convention: str = ""
     rel_tol: float = 0.0
+    origin: str = "paper"
+
+
+TORCHVISION_DOCS = "torchvision model documentation (torchvision.models, weights {weights}: num_params and GFLOPS)"
+
+
+def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[PublishedFigure, PublishedFigure]:
+    """torchvision's documented parameter count and "GFLOPS" for a weights entry of the same architecture.
+
+    torchvision's GFLOPS are multiply-adds of the convolutions and linear layers (the
+    ``macs`` convention: no bias, BatchNorm or pooling) in units of 10^9, at 224x224, as
+    written in its weights' metadata (``gflops``, e.g. ``"4.089"``): within half a unit of
+    the last digit written.
+    """
+    source = TORCHVISION_DOCS.format(weights=weights)
+    decimals = len(gflops.partition(".")[2])
+    half_unit = 0.5 * 10.0**-decimals
+    value = float(gflops)
+    return (
+        PublishedFigure(
+            "trainable_params", num_params, f"num_params {num_params}", source, "parameters",
+            "trainable parameters; BatchNorm running statistics are buffers, not counted", 0.0, "torchvision",
+        ),
+        PublishedFigure(
+            "multiply_adds", round(value * 1e9), f"GFLOPS {gflops}", source, "multiply-adds",
+            "the macs convention: multiply-adds of convolutions and linear layers, no bias, BatchNorm or "
+            f"pooling, at 224x224; {decimals} decimals of 10^9 (±{half_unit:g}×10^9)", half_unit / value,
+            "torchvision",
+        ),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

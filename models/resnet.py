@@ -10,7 +10,9 @@
 These are version 1 networks: in a bottleneck the downsampling stride sits on the first
 1x1 convolution, as in the authors' Caffe models and in the 2016 authors' code
 (KaimingHe/resnet-1k-layers). torchvision's ResNet is "V1.5", which moves the stride to
-the 3x3 convolution: same parameters, about 6% more multiply-adds for ResNet-50.
+the 3x3 convolution: same parameters, about 6% more multiply-adds for ResNet-50. The zoo
+has it too, under its own names (``resnet-50-v1.5`` and the 101 and 152 ones), to check
+torchvision's documented figures.
 
 Departures from the papers, all of them without effect on the counts the papers state:
 
@@ -41,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from models.registry import ModelSpec, PublishedFigure, torchvision_figures
 
 
 def _conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> nn.Conv2d:
@@ -156,6 +158,23 @@ class Bottleneck(nn.Module):
             out = out + (x if self.shortcut is None else self.shortcut(x))
         out = self.relu3(out)
         return out
+
+
+class BottleneckV15(Bottleneck):
+    """torchvision's "V1.5" bottleneck: the stride on the 3x3 instead of the first 1x1.
+
+    Not in the paper: fb.resnet.torch (Gross and Wilber, 2016) moved it, and torchvision
+    followed. The first 1x1 of a stage's first block then runs on the full-size maps, with
+    four times its version-1 multiply-adds; the 3x3 forms the same outputs as before from
+    the same fan-in, and the parameters are the same.
+    """
+
+    def __init__(
+        self, in_channels: int, width: int, stride: int = 1,
+        shortcut: nn.Module | None = None, residual: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__(in_channels, width, 1, shortcut, residual)
+        self.conv2 = _conv(width, width, 3, stride)  # N x width x H/s x W/s
 
 
 class PreActBottleneck(nn.Module):
@@ -354,6 +373,21 @@ def resnet152() -> nn.Sequential:
     return imagenet_resnet(Bottleneck, (3, 8, 36, 3))
 
 
+def resnet50_v15() -> nn.Sequential:
+    """ResNet-50 with the stride on the 3x3 (torchvision's resnet50)."""
+    return imagenet_resnet(BottleneckV15, (3, 4, 6, 3))
+
+
+def resnet101_v15() -> nn.Sequential:
+    """ResNet-101 with the stride on the 3x3 (torchvision's resnet101)."""
+    return imagenet_resnet(BottleneckV15, (3, 4, 23, 3))
+
+
+def resnet152_v15() -> nn.Sequential:
+    """ResNet-152 with the stride on the 3x3 (torchvision's resnet152)."""
+    return imagenet_resnet(BottleneckV15, (3, 8, 36, 3))
+
+
 def plain18() -> nn.Sequential:
     """The 18-layer plain network (Sec. 4.1, Table 1 without shortcuts)."""
     return imagenet_resnet(BasicBlock, (2, 2, 2, 2), shortcut=None)
@@ -440,15 +474,22 @@ def _millions(value: float, quote: str, source: str, decimals: int) -> Published
 
 
 _TABLE6 = "He et al. 2015, Table 6 (# params)"
+_V15 = (
+    "He, Zhang, Ren, Sun (2015) with the stride on the 3x3, after Gross and Wilber, "
+    "fb.resnet.torch (2016), as in torchvision"
+)
 _TABLE4_2016 = "He et al. 2016, Table 4 (ResNets' number of parameters)"
 
 SPECS = (
     ModelSpec("resnet-18", resnet18, (1, 3, 224, 224), HE_2015, 2015,
               "ResNet-18: basic blocks [2, 2, 2, 2], option B projections",
-              (_depth(18, "18-layer", "He et al. 2015, Table 1", _PROJECTIONS),)),
+              (_depth(18, "18-layer", "He et al. 2015, Table 1", _PROJECTIONS),
+               # torchvision's resnet18 is this network (basic blocks have no 1x1 to move a stride from)
+               *torchvision_figures("ResNet18_Weights.IMAGENET1K_V1", 11_689_512, "1.814"))),
     ModelSpec("resnet-34", resnet34, (1, 3, 224, 224), HE_2015, 2015,
               "ResNet-34: basic blocks [3, 4, 6, 3], option B projections",
-              (_depth(34, "a residual network with 34 parameter layers", "He et al. 2015, Figure 3", _PROJECTIONS),)),
+              (_depth(34, "a residual network with 34 parameter layers", "He et al. 2015, Figure 3", _PROJECTIONS),
+               *torchvision_figures("ResNet34_Weights.IMAGENET1K_V1", 21_797_672, "3.664"))),
     ModelSpec("resnet-50", resnet50, (1, 3, 224, 224), HE_2015, 2015,
               "ResNet-50: bottlenecks [3, 4, 6, 3], stride on the first 1x1 (v1), option B",
               (_depth(50, "50-layer", "He et al. 2015, Table 1", _PROJECTIONS),)),
@@ -458,6 +499,18 @@ SPECS = (
     ModelSpec("resnet-152", resnet152, (1, 3, 224, 224), HE_2015, 2015,
               "ResNet-152: bottlenecks [3, 8, 36, 3], stride on the first 1x1 (v1), option B",
               (_depth(152, "152-layer", "He et al. 2015, Table 1", _PROJECTIONS),)),
+    ModelSpec("resnet-50-v1.5", resnet50_v15, (1, 3, 224, 224), _V15, 2016,
+              "ResNet-50 V1.5 (torchvision's resnet50): the stride on the 3x3 of each stage's first bottleneck",
+              (_depth(50, "50-layer", "He et al. 2015, Table 1", _PROJECTIONS),
+               *torchvision_figures("ResNet50_Weights.IMAGENET1K_V1", 25_557_032, "4.089"))),
+    ModelSpec("resnet-101-v1.5", resnet101_v15, (1, 3, 224, 224), _V15, 2016,
+              "ResNet-101 V1.5 (torchvision's resnet101): the stride on the 3x3 of each stage's first bottleneck",
+              (_depth(101, "101-layer", "He et al. 2015, Table 1", _PROJECTIONS),
+               *torchvision_figures("ResNet101_Weights.IMAGENET1K_V1", 44_549_160, "7.801"))),
+    ModelSpec("resnet-152-v1.5", resnet152_v15, (1, 3, 224, 224), _V15, 2016,
+              "ResNet-152 V1.5 (torchvision's resnet152): the stride on the 3x3 of each stage's first bottleneck",
+              (_depth(152, "152-layer", "He et al. 2015, Table 1", _PROJECTIONS),
+               *torchvision_figures("ResNet152_Weights.IMAGENET1K_V1", 60_192_808, "11.514"))),
     ModelSpec("plain-18", plain18, (1, 3, 224, 224), HE_2015, 2015,
               "the 18-layer plain network: ResNet-18 without shortcuts",
               (_depth(18, "18-layer plain net", "He et al. 2015, Sec. 4.1 and Table 2", _PLAIN),)),

@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from models.registry import ModelSpec, PublishedFigure, torchvision_figures
 
 # Table 1, column by column, in the paper's own notation: "conv<receptive field size>-<number
 # of channels>", "LRN", "maxpool". Every column then ends in FC-4096, FC-4096, FC-1000,
@@ -219,11 +219,14 @@ def _table1_depth(layers: int, column: str) -> PublishedFigure:
     )  # fmt: skip
 
 
+# torchvision's VGG11/13/16/19 are configurations A, B, D and E; the AdaptiveAvgPool2d(7)
+# it puts before the classifier leaves pool5's 7x7 maps as they are at 224x224 and adds no
+# multiply-add, so its documented parameters and GFLOPS are these networks' own.
 SPECS = (
     ModelSpec(
         name="vgg-a", builder=vgg_a, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
         summary="VGG configuration A: 8 conv (3x3) + 3 FC layers",
-        published=(_table2(133, "A"), _table1_depth(11, "A")),
+        published=(_table2(133, "A"), _table1_depth(11, "A"), *torchvision_figures("VGG11_Weights.IMAGENET1K_V1", 132_863_336, "7.609")),
     ),
     ModelSpec(
         name="vgg-a-lrn", builder=vgg_a_lrn, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
@@ -233,7 +236,7 @@ SPECS = (
     ModelSpec(
         name="vgg-b", builder=vgg_b, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
         summary="VGG configuration B: 10 conv (3x3) + 3 FC layers",
-        published=(_table2(133, "B"), _table1_depth(13, "B")),
+        published=(_table2(133, "B"), _table1_depth(13, "B"), *torchvision_figures("VGG13_Weights.IMAGENET1K_V1", 133_047_848, "11.308")),
     ),
     ModelSpec(
         name="vgg-c", builder=vgg_c, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
@@ -243,7 +246,7 @@ SPECS = (
     ModelSpec(
         name="vgg-d", builder=vgg_d, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
         summary="VGG configuration D (VGG-16): 13 conv (3x3) + 3 FC layers",
-        published=(_table2(138, "D"), _table1_depth(16, "D")),
+        published=(_table2(138, "D"), _table1_depth(16, "D"), *torchvision_figures("VGG16_Weights.IMAGENET1K_V1", 138_357_544, "15.47")),
     ),
     ModelSpec(
         name="vgg-e", builder=vgg_e, input_shape=(1, 3, 224, 224), paper=SIMONYAN_2014, year=2014,
@@ -251,8 +254,9 @@ SPECS = (
         published=(
             _table2(144, "E"),
             _table1_depth(19, "E"),
+            *torchvision_figures("VGG19_Weights.IMAGENET1K_V1", 143_667_240, "19.632"),
             PublishedFigure(
-                "macs", 19_600_000_000, "lower complexity than VGG-16/19 nets (15.3/19.6 billion FLOPs)",
+                "multiply_adds", 19_600_000_000, "lower complexity than VGG-16/19 nets (15.3/19.6 billion FLOPs)",
                 f"{HE_2016}, Sec. 4.1 (Sec. 3.3: FLOPs are multiply-adds)", "multiply-adds",
                 "conv and FC multiply-adds at 224x224, to 0.1 billion: ±0.05e9", 0.05 / 19.6,
             ),

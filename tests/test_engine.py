@@ -20,7 +20,7 @@ from archstats import Analysis
 from models.alexnet import alexnet
 from models.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
 
-ROW_SUMMED_TOTALS = ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs")
+ROW_SUMMED_TOTALS = ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs", "multiply_adds")
 
 
 def analyze(model: nn.Module, input_shape: Sequence[int]) -> Analysis:

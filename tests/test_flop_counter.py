@@ -35,3 +35,6 @@ def test_fvcore_macs_equal_flop_counter(name: str, zoo_report: Callable[[str], R
     assert fvcore_macs > 0
     assert 2 * fvcore_macs * model_spec.input_shape[0] == counter.get_total_flops()  # per sample vs batch
     assert recorded == fvcore_macs
+    # the flops convention is FlopCounterMode's: 2 per multiply-add, plus archstats' distances
+    distances = sum(n for layer in analysis.layers for op, n in layer.macs_by_op.items() if op == "cdist")
+    assert analysis.totals.flops == 2 * (fvcore_macs + distances)

@@ -152,11 +152,12 @@ def test_json_round_trips_and_adds_up(reports: dict[str, Report], name: str) -> 
         "neurons": t.neurons,
         "neurons_with_input": t.neurons_with_input,
         "macs": t.macs,
+        "multiply_adds": t.multiply_adds,
         "flops": t.flops,
         "depth": t.depth,
         "called_params": t.called_params,
     }
-    for key in ADDITIVE:
+    for key in (*ADDITIVE, "multiply_adds"):
         assert sum(layer[key] for layer in data["layers"]) == data["totals"][key], key
     assert all(type(v) is int for v in data["totals"].values())
     assert data["network_info"]["year"] == r.spec.year
@@ -243,7 +244,7 @@ def test_terminal_table(reports: dict[str, Report]) -> None:
     text = terminal.render(reports["alexnet"], width=120)
     assert "params 60,965,224 (trainable 60,965,224, fixed 0)" in text
     assert "96×55×55" in text
-    assert "FLOPs" in text and "(2×MACs)" in text
+    assert "FLOPs" in text and "(2 per multiply-add)" in text
     assert f"aten::max_pool2d ×{ALEXNET_MAX_POOLS}" in text
     assert "(11×11×3+1)×96 = 34,944" in text
     for layer in reports["alexnet"].analysis.layers:

@@ -400,8 +400,8 @@ FAMILY = [spec.name for spec in REGISTRY if spec.name.startswith(("resnet-", "pl
 
 def test_family_is_registered() -> None:
     assert FAMILY == [
-        "resnet-18", "resnet-34", "resnet-50", "resnet-101", "resnet-152", "plain-18", "plain-34",
-        "resnet-20", "resnet-32", "resnet-44", "resnet-56", "resnet-110", "resnet-1202",
+        "resnet-18", "resnet-34", "resnet-50", "resnet-101", "resnet-152",
+        "resnet-50-v1.5", "resnet-101-v1.5", "resnet-152-v1.5", "plain-18", "plain-34", "resnet-20", "resnet-32", "resnet-44", "resnet-56", "resnet-110", "resnet-1202",
         "preact-resnet-164", "preact-resnet-1001", "preact-resnet-200",
     ]  # fmt: skip
     for name in FAMILY:  # CIFAR-10 at 32x32 (Sec. 4.2), ImageNet at 224x224 (Sec. 3.4)
@@ -409,7 +409,8 @@ def test_family_is_registered() -> None:
         cifar = spec.builder in (R.resnet20, R.resnet32, R.resnet44, R.resnet56, R.resnet110, R.resnet1202,
                                  R.preact_resnet164, R.preact_resnet1001)  # fmt: skip
         assert spec.input_shape == ((1, 3, 32, 32) if cifar else (1, 3, 224, 224))
-        assert [f.value for f in spec.published if f.quantity == "depth"] == [int(name.rsplit("-", 1)[1])]
+        layers = int(name.removesuffix("-v1.5").rsplit("-", 1)[1])
+        assert [f.value for f in spec.published if f.quantity == "depth"] == [layers]
 
 
 def test_claims_md_rows_are_in_the_ledger() -> None:

@@ -7,14 +7,15 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from archstats import conventions
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
     from archstats.analysis import Layer
     from archstats.zoo import Report
 
-_HEADERS = ("layer", "type", "output", "params", "connections", "neurons", "MACs", "RF")
-_RIGHT = frozenset({"params", "connections", "neurons", "MACs"})
+_HEADERS = ("layer", "type", "output", "params", "connections", "neurons", "cost", "RF")
+_RIGHT = frozenset({"params", "connections", "neurons", "cost"})
 _GAP = "  "
 _INDENT = "    "
 _MIN_WIDTH = 60
@@ -26,7 +27,7 @@ def _count(value: int) -> str:
     return fmt.num(value) if value else "–"
 
 
-def _row(layer: Layer) -> tuple[str, ...]:
+def _row(layer: Layer, convention: str) -> tuple[str, ...]:
     output = fmt.sample_shape(layer.output_shape) if layer.called else "not called"
     return (
         layer.name,
@@ -35,7 +36,7 @@ def _row(layer: Layer) -> tuple[str, ...]:
         _count(layer.params),
         _count(layer.connections),
         _count(layer.neurons),
-        _count(layer.macs),
+        _count(conventions.of_layer(layer, convention)),
         fmt.receptive_field(layer),
     )
 
@@ -104,11 +105,31 @@ def _totals(report: Report, width: int) -> list[str]:
         f"params {fmt.num(t.params)} (trainable {fmt.num(t.trainable_params)}, fixed {fmt.num(t.fixed_params)})",
         f"connections {fmt.num(t.connections)}",
         f"neurons {fmt.num(t.neurons)} ({fmt.num(t.neurons_with_input)} with the input)",
-        f"MACs {fmt.num(t.macs)}",
-        f"FLOPs {fmt.num(t.flops)} (2×MACs)",
+        f"MACs {fmt.num(t.macs)} (fvcore)",
+        f"FLOPs {fmt.num(t.flops)} (2 per multiply-add)",
         f"depth {t.depth}",
     ]
     return _items("Totals: ", items, width)
+
+
+def _conventions(report: Report, width: int) -> list[str]:
+    """The total under every convention, each with why it differs from the one above."""
+    steps = conventions.reconcile(report.analysis)
+    name_w = max(len(s.convention.name) for s in steps)
+    value_w = max(len(f"{fmt.num(s.value)} {s.convention.unit}") for s in steps)
+    lines = ["Cost under each convention (--convention NAME picks the cost column):"]
+    for step in steps:
+        mark = "*" if step.convention.name == report.convention else " "
+        head = (
+            f" {mark}{step.convention.name:<{name_w}}  {f'{fmt.num(step.value)} {step.convention.unit}':>{value_w}}  "
+        )
+        change = (
+            ""
+            if step.difference is None
+            else f"{'+' if step.difference >= 0 else '−'}{fmt.num(abs(step.difference))}: "
+        )
+        lines += _wrap(change + step.reason, width, head, " " * len(head))
+    return lines
 
 
 def _claims(report: Report, width: int) -> list[str]:
@@ -160,7 +181,8 @@ def render(report: Report, width: int | None = None) -> str:
     width = max(width, _MIN_WIDTH)
     analysis = report.analysis
     t = analysis.totals
-    rows = [_row(layer) for layer in analysis.layers]
+    rows = [_row(layer, report.convention) for layer in analysis.layers]
+    headers = (*_HEADERS[:6], conventions.get(report.convention).column, _HEADERS[7])
     total_row = (
         "total",
         "",
@@ -168,24 +190,28 @@ def render(report: Report, width: int | None = None) -> str:
         fmt.num(t.params),
         fmt.num(t.connections),
         fmt.num(t.neurons),
-        fmt.num(t.macs),
+        fmt.num(conventions.total(analysis.layers, report.convention)),
         "",
     )
-    widths = [max(len(cells[i]) for cells in (_HEADERS, total_row, *rows)) for i in range(len(_HEADERS))]
+    widths = [max(len(cells[i]) for cells in (headers, total_row, *rows)) for i in range(len(_HEADERS))]
     rule = "─" * (sum(widths) + len(_GAP) * (len(widths) - 1))
 
     lines = _header(report, width)
-    lines += ["", _line(_HEADERS, widths), rule]
+    lines += ["", _line(headers, widths), rule]
     for layer, cells in zip(analysis.layers, rows):
         lines.append(_line(cells, widths))
         lines += _derivation(layer, width)
     lines += [rule, _line(total_row, widths), ""]
     lines += _totals(report, width)
+    lines += _conventions(report, width)
     if analysis.uncounted_ops:
         ops = fmt.ops_text(analysis.uncounted_ops).split(", ")
-        lines += _items("Not counted (in neither MACs nor FLOPs): ", ops, width)
+        lines += _items("Not counted in MACs or FLOPs (flops-all prices them): ", ops, width)
     else:
         lines.append("Not counted: nothing; every op was counted.")
+    unpriced = conventions.unpriced(analysis)
+    if unpriced:
+        lines += _items("Not in flops-all (no rule for them): ", fmt.ops_text(unpriced).split(", "), width)
     for note in analysis.notes:
         lines += _wrap(f"Note: {note}", width)
     lines.append("")
