@@ -158,7 +158,7 @@ def to_markdown(report: Report) -> str:
         f"- **connections** {fmt.num(t.connections)}",
         f"- **neurons** {fmt.num(t.neurons)} without the input, {fmt.num(t.neurons_with_input)} with it",
         f"- **MACs** {fmt.num(t.macs)}",
-        f"- **FLOPs** {fmt.num(t.flops)} (2 × MACs)",
+        f"- **FLOPs** {fmt.num(t.flops)} (2 per multiply-add of the weighted layers)",
         f"- **not counted** (in neither MACs nor FLOPs): {_md(uncounted)}",
     ]
     lines += [f"- note: {_md(note)}" for note in analysis.notes]
