@@ -20,7 +20,7 @@ from archstats.counts import (
     params_formula,
     sum_formula,
 )
-from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window, run
+from archstats.trace import ENGINES, ForwardError, ModuleTrace, RunTrace, Window, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -488,6 +488,7 @@ def analyze(
     device: str | torch.device = "auto",
     name: str | None = None,
     train: bool = False,
+    engine: str = "dispatch",
 ) -> Analysis:
     """Trace ``model`` once on a zero input of ``input_shape`` and count every layer.
 
@@ -500,10 +501,14 @@ def analyze(
         name: the network's name in reports (default: the model's class name).
         train: run in training mode (auxiliary heads, dropout); the default is eval
             mode. The model's own modes are restored afterwards.
+        engine: how MACs are counted: ``dispatch`` (the default) from the calls of the
+            forward pass, ``fvcore`` by fvcore's ``torch.jit`` trace; the figures are the same.
 
     Returns:
         The frozen per-layer records and totals.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     dev = resolve_device(device)
     shape = tuple(int(d) for d in input_shape)
     if any(d < 1 for d in shape):
@@ -517,7 +522,7 @@ def analyze(
     modes = {m: m.training for m in model.modules()}
     model.train(train)
     try:
-        return from_run(name or type(model).__name__, run(model, x), shape, str(dev))
+        return from_run(name or type(model).__name__, run(model, x, engine), shape, str(dev))
     finally:
         for module, mode in modes.items():
             module.training = mode
