@@ -255,22 +255,27 @@ class OpCounter:
         fvcore lists a module's ops in the order they first ran anywhere in its subtree,
         and its uncounted arithmetic (relu, clamp, max) before the ops it has no handle for.
         """
+        # Occurrences come in order: the first to reach an ancestor is its first there, and
+        # an ancestor reached before has had all of its own ancestors reached too.
         first: dict[tuple[str, str], int] = {}
         for (module, key), index in self._first.items():
-            parts = module.split(".") if module else []
-            for depth in range(len(parts) + 1):
-                ancestor = ".".join(parts[:depth])
-                if first.get((ancestor, key), index) >= index:
-                    first[ancestor, key] = index
+            name = module
+            while (name, key) not in first:
+                first[name, key] = index
+                if not name:
+                    break
+                name = name.rpartition(".")[0]
         macs: dict[str, dict[str, int]] = {}
         uncounted: dict[str, dict[str, int]] = {}
         for module in modules:
-            own = self.macs.get(module, {})
-            macs[module] = {k: own[k] for k in sorted(own, key=lambda k: first[module, k]) if own[k] > 0}
-            ops = self.uncounted.get(module, {})
-            uncounted[module] = {
-                op: ops[op] for op in sorted(ops, key=lambda op: (op not in SILENT_ARITHMETIC, first[module, op]))
-            }
+            own = self.macs.get(module)
+            macs[module] = {k: own[k] for k in sorted(own, key=lambda k: first[module, k]) if own[k] > 0} if own else {}
+            ops = self.uncounted.get(module)
+            uncounted[module] = (
+                {op: ops[op] for op in sorted(ops, key=lambda op: (op not in SILENT_ARITHMETIC, first[module, op]))}
+                if ops
+                else {}
+            )
         return macs, uncounted
 
     def _decomposed(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

@@ -102,7 +102,29 @@ def _tensors(value: Any) -> Iterator[torch.Tensor]:
             yield from _tensors(item)
 
 
+def _tensor_list(value: Any) -> list[torch.Tensor]:
+    """``list(_tensors(value))`` without a generator per level: it runs for every call."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    found: list[torch.Tensor] = []
+    if isinstance(value, (list, tuple, dict)):
+        _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[torch.Tensor]) -> None:
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, torch.Tensor):
+            found.append(item)
+        elif item and isinstance(item, (list, tuple, dict)):
+            _collect(item, found)
+
+
 def _first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, tuple) and value and isinstance(value[0], torch.Tensor):
+        return value[0]  # a module's positional inputs
     return next(_tensors(value), None)
 
 
@@ -192,13 +214,13 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs) if self.counter is None else self.counter.call(func, args, kwargs)
-        outputs = list(_tensors(out))
+        outputs = _tensor_list(out)
         if outputs:
             self._observe_call(func, args, kwargs, outputs)
         return out
 
     def _observe(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], outputs: list[torch.Tensor]) -> None:
-        inputs = [t for t in _tensors((args, kwargs))]
+        inputs = _tensor_list((args, kwargs))
         fields = [(t, f) for t in inputs if (f := self.field_of(t)) is not None]
         if not fields:
             return  # an op on weights alone (a view of a parameter, an index buffer)
@@ -384,7 +406,7 @@ class _Instrumented:
                 if t is not None:
                     trace.output_shape = tuple(int(d) for d in t.shape)
                     trace.output_field = recorder.field_of(t)
-                trace.output_fields = [f for t in _tensors(output) if (f := recorder.field_of(t)) is not None]
+                trace.output_fields = [f for t in _tensor_list(output) if (f := recorder.field_of(t)) is not None]
 
         return _outside_trace(hook) if self._tracing else hook
 
