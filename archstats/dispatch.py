@@ -1,8 +1,7 @@
 """MACs and uncounted ops from a plain forward pass: fvcore's figures without its tracer.
 
 fvcore traces the model with ``torch.jit`` and applies a handle to every node of the
-graph; the tracer is most of its cost (on a 1,202-layer ResNet, twenty times the forward
-pass). The nodes it records are the calls that Python code makes into torch, before
+graph; the tracer is most of its cost. The nodes it records are the calls that Python code makes into torch, before
 PyTorch decomposes them: ``F.linear`` is one ``aten::linear``, not the ``t`` and
 ``addmm`` that run. This engine counts those same calls in an ordinary forward pass.
 
@@ -14,26 +13,28 @@ of shapes, one per operator that fvcore (or archstats, for ``aten::cdist`` and
 ``aten::_convolution_mode``) gives a handle. Ops fvcore ignores (shape and memory ops)
 are not counted; every other op, and the arithmetic ops that fvcore ignores although
 they compute (``relu``, ``clamp``, ``max``), is *uncounted*, with how often it ran.
-A Python function that :data:`CALLS` does not know (``F.local_response_norm``, a loss)
+A Python function that the call table does not know (``F.local_response_norm``, a loss)
 runs under a ``TorchDispatchMode`` instead, and each ATen op it dispatches is named
 back to the node jit records for it (``_softmax`` is ``aten::softmax``,
 ``constant_pad_nd`` is ``aten::pad``). Attribution is the recorder's: the innermost
 running module, as in fvcore's scopes.
 
-On every zoo network, in eval and training mode, and on the user-style models of
-``tests/test_engines.py``, the counts equal fvcore's module by module. By construction
-they differ where jit records what a forward pass does not show, or drops what it does:
+On every zoo network, in training mode too (auxiliary heads, dropout, BatchNorm's batch
+statistics), and on the user-style models of ``tests/test_engines.py``, the counts equal
+fvcore's module by module, in fvcore's order. A call whose operands a rule does not take
+is listed as uncounted, with a note; the forward pass goes on. By construction the counts
+differ where jit records what a forward pass does not show, or drops what it does:
 
 - jit records Python arithmetic on tensor sizes (``x.view(n, x.size(1) * 2)`` adds an
   ``aten::mul``); sizes are plain integers here, and no op is listed for them;
 - jit drops ops whose result is never used; here every op that ran is listed;
-- inside a composition that :data:`CALLS` does not know, ops are seen after PyTorch's
+- inside a composition that the call table does not know, ops are seen after PyTorch's
   decompositions, so a linear map there is keyed ``linear`` only when its weight went
   through ``t`` (else ``addmm`` or ``mm``), and a matrix product that broadcasts its
   first operand counts every product made, where fvcore's ``matmul`` formula counts
   the first operand's elements times the columns of the second;
 - fvcore's ``matmul`` handle fails on a vector as second operand (and then fvcore on the
-  whole model); here it counts the first operand's elements once per output column.
+  whole model); here each element of the first operand counts once.
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ class OpCounter:
         self._handlers: dict[Any, Handler | None] = {}
         self._mode: _Decomposed | None = None
         self._first: dict[tuple[str, str], int] = {}  # (module, key or op) -> first occurrence
+        self.notes: list[str] = []  # calls that could not be counted, once each
 
     def call(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """Run ``func`` and count it; returns its result."""
@@ -224,13 +226,22 @@ class OpCounter:
             return self._decomposed(func, args, kwargs)
         out = func(*args, **kwargs)
         if handler is not None:
-            handler(self, args, kwargs, out)
+            try:
+                handler(self, args, kwargs, out)
+            except Exception as error:  # counting never stops a forward pass that works
+                self._note(getattr(func, "__name__", repr(func)), error)
         return out
 
     def count(self, op: str, *shapes: Any) -> None:
         """One call of ``op`` in the running module, with its rule's arguments if it has one."""
         module = self.stack[-1].name if self.stack else ""
         rule = RULES.get(op)
+        if rule is not None:
+            try:
+                value = int(rule(*shapes))
+            except Exception as error:  # operands the rule does not take (fvcore would fail here)
+                self._note(op, error)
+                rule = None
         if rule is not None:
             own = self.macs.get(module)
             if own is None:
@@ -239,7 +250,7 @@ class OpCounter:
             if key not in own:
                 self._first[module, key] = len(self._first)
                 own[key] = 0
-            own[key] += int(rule(*shapes))
+            own[key] += value
         elif op not in IGNORED:
             own = self.uncounted.get(module)
             if own is None:
@@ -248,6 +259,11 @@ class OpCounter:
                 self._first[module, op] = len(self._first)
                 own[op] = 0
             own[op] += 1
+
+    def _note(self, what: str, error: Exception) -> None:
+        note = f"{what} ran on operands its MAC rule does not take ({type(error).__name__}: {error}); not counted"
+        if note not in self.notes:
+            self.notes.append(note)
 
     def results(self, modules: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
         """Each module's own MACs by key and uncounted ops, in fvcore's order.
@@ -654,9 +670,16 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
     def __torch_dispatch__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
+        try:
+            self._count(func, args, kwargs, out)
+        except Exception as error:  # counting never stops a forward pass that works
+            self.counter._note(str(func), error)
+        return out
+
+    def _count(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
         name = func.overloadpacket.__name__
         if name in _DISPATCH_ONLY:
-            return out
+            return
         op = _DISPATCHED_AS.get(name, "aten::" + name)
         count = self.counter.count
         if name == "t":
@@ -686,7 +709,6 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
             count(op, _first(out).shape)
         else:
             count(op)
-        return out
 
 
 def _training(args: Sequence[Any]) -> Any:

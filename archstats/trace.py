@@ -454,7 +454,7 @@ def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace
         run_.remove()
     traces = run_.traces
     macs, uncounted = counter.results(traces)
-    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch)
+    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch, list(counter.notes))
 
 
 def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:

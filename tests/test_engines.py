@@ -223,3 +223,43 @@ def test_attention_macs_equal_fvcores() -> None:
     assert counted.macs == traced.macs
     # Two projections of 8 -> 3 x 8 and 8 -> 8 on 2 x 5 tokens; two products of 5 x 4 by 4 x 5 per head.
     assert counted.macs["attention"] == {"linear": 2 * 5 * 8 * (3 * 8 + 8), "bmm": 2 * 2 * (5 * 4 * 5 + 5 * 5 * 4)}
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def test_engine_option_gives_the_same_report(capsys: pytest.CaptureFixture[str]) -> None:
+    from archstats.cli import main
+
+    outputs = []
+    for argv in (["report", "lenet5", "--json", "-"], ["report", "lenet5", "--json", "-", "--engine", "fvcore"]):
+        assert main([*argv, "--device", "cpu"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["totals"]["macs"] > 0
+
+
+def test_an_unknown_engine_option_is_one_sentence_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from archstats.cli import main
+
+    assert main(["check", "lenet5", "--engine", "jit"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "--engine" in err and "dispatch" in err and "fvcore" in err
+
+
+def test_a_call_its_rule_cannot_count_is_noted_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import archstats.dispatch
+
+    def refuse(*shapes: object) -> int:
+        raise ValueError("no rule for these operands")
+
+    monkeypatch.setitem(archstats.dispatch.RULES, "aten::linear", refuse)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 2 * 2, 3))
+    counted = run(model.eval(), torch.zeros(1, 1, 4, 4))
+    assert counted.macs["0"] == {"conv": 2 * 2 * 2 * 3 * 3}  # 2 maps of 2x2, 3x3 windows
+    assert counted.macs["2"] == {}
+    assert counted.uncounted["2"] == {"aten::linear": 1}  # listed, never silently zero
+    assert counted.notes == [
+        "aten::linear ran on operands its MAC rule does not take (ValueError: no rule for these operands); not counted"
+    ]
