@@ -1,9 +1,10 @@
 """MACs and uncounted ops from a plain forward pass: fvcore's figures without its tracer.
 
 fvcore traces the model with ``torch.jit`` and applies a handle to every node of the
-graph; the tracer is most of its cost. The nodes it records are the calls that Python code makes into torch, before
-PyTorch decomposes them: ``F.linear`` is one ``aten::linear``, not the ``t`` and
-``addmm`` that run. This engine counts those same calls in an ordinary forward pass.
+graph; the tracer is most of its cost. The nodes it records are the calls that Python
+code makes into torch, before PyTorch decomposes them: ``F.linear`` is one
+``aten::linear``, not the ``t`` and ``addmm`` that run. This engine counts those same
+calls in an ordinary forward pass.
 
 The recorder's ``TorchFunctionMode`` (:mod:`archstats.trace`) sees each call and hands it
 to :class:`OpCounter`, which names it as jit would (``F.relu(x, inplace=True)`` is
