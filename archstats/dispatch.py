@@ -14,7 +14,7 @@ of shapes, one per operator that fvcore (or archstats, for ``aten::cdist`` and
 ``aten::_convolution_mode``) gives a handle. Ops fvcore ignores (shape and memory ops)
 are not counted; every other op, and the arithmetic ops that fvcore ignores although
 they compute (``relu``, ``clamp``, ``max``), is *uncounted*, with how often it ran.
-A Python function that the call table does not know (``F.local_response_norm``, a loss)
+A Python function that the call table (:data:`CALLS`) does not know (``F.local_response_norm``, a loss)
 runs under a ``TorchDispatchMode`` instead, and each ATen op it dispatches is named
 back to the node jit records for it (``_softmax`` is ``aten::softmax``,
 ``constant_pad_nd`` is ``aten::pad``). Attribution is the recorder's: the innermost
@@ -600,17 +600,15 @@ _NO_NODE = frozenset(
 _GETTERS = {"T": "aten::numpy_T"}
 _DECOMPOSED_GETTERS = frozenset({"mT", "mH", "H", "real", "imag"})
 
-_KNOWN: dict[Any, Handler | None] = {}
+# The call table: how each known torch callable is counted (None: it makes no node that counts).
+CALLS: dict[Any, Handler | None] = {**_builtin_calls(), **_python_calls()}
 
 
 def _handler(func: Any) -> Handler | None:
     """How a call of ``func`` is counted: a handler, ``None`` (no node), or ``_decomposed``."""
-    if not _KNOWN:
-        _KNOWN.update(_builtin_calls())
-        _KNOWN.update(_python_calls())
     try:
-        if func in _KNOWN:
-            return _KNOWN[func]
+        if func in CALLS:
+            return CALLS[func]
     except TypeError:
         pass
     name = getattr(func, "__name__", "")
