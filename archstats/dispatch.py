@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import types
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -664,7 +665,8 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
     def __init__(self, counter: OpCounter) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.counter = counter
-        self._transposed: set[int] = set()  # ids of t() outputs: a weight on its way into a linear map
+        # t() outputs, by id: a weight on its way into a linear map
+        self._transposed: dict[int, weakref.ref[torch.Tensor]] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
@@ -682,12 +684,13 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
         op = _DISPATCHED_AS.get(name, "aten::" + name)
         count = self.counter.count
         if name == "t":
-            self._transposed.add(id(out))
+            self._transposed[id(out)] = weakref.ref(out)
         if op == "aten::_convolution":
             count(op, args[0].shape, args[1].shape, out.shape, bool(args[6]))
         elif name in ("addmm", "mm"):
             a, b = (args[1], args[2]) if name == "addmm" else (args[0], args[1])
-            if id(b) in self._transposed:
+            ref = self._transposed.get(id(b))
+            if ref is not None and ref() is args[2 if name == "addmm" else 1]:
                 count("aten::linear", a.shape, (b.shape[1], b.shape[0]))
             else:
                 count(op, a.shape, b.shape)
