@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,7 @@ from archstats.counts import (
     params_formula,
     sum_formula,
 )
-from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window, run
+from archstats.trace import ENGINES, ForwardError, ModuleTrace, RunTrace, Window, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,10 +210,15 @@ _HOLDERS = (nn.ParameterList, nn.ParameterDict)
 
 
 def _direct_tensors(module: nn.Module) -> tuple[list[nn.Parameter], list[torch.Tensor]]:
-    """Parameters and buffers of a module, those of its ParameterList/Dict holders included."""
-    holders = [module, *(c for c in module.children() if isinstance(c, _HOLDERS))]
-    params = [p for h in holders for p in h.parameters(recurse=False)]
-    buffers = [b for h in holders for b in h.buffers(recurse=False)]
+    """Parameters and buffers of a module, those of its ParameterList/Dict holders included.
+
+    Read from the module's own dicts: ``parameters(recurse=False)`` walks a generator
+    chain per call, and this runs for every module of a 1,202-layer network. A tensor
+    registered twice is listed twice; the callers count each once.
+    """
+    holders = [module, *(c for c in module._modules.values() if isinstance(c, _HOLDERS))]
+    params = [p for h in holders for p in h._parameters.values() if p is not None]
+    buffers = [b for h in holders for b in h._buffers.values() if b is not None]
     return params, buffers
 
 
@@ -315,7 +322,7 @@ def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
     module = trace.module
     if isinstance(module, _HOLDERS):
         return False  # folded into the module that holds it
-    if not any(not isinstance(c, _HOLDERS) for c in module.children()):
+    if not any(c is not None and not isinstance(c, _HOLDERS) for c in module._modules.values()):
         return True
     params, buffers = _direct_tensors(module)
     owns = bool(params) or any(b.is_floating_point() for b in buffers)
@@ -511,6 +518,7 @@ def analyze(
     device: str | torch.device = "auto",
     name: str | None = None,
     train: bool = False,
+    engine: str = "dispatch",
 ) -> Analysis:
     """Trace ``model`` once on a zero input of ``input_shape`` and count every layer.
 
@@ -523,27 +531,58 @@ def analyze(
         name: the network's name in reports (default: the model's class name).
         train: run in training mode (auxiliary heads, dropout); the default is eval
             mode. The model's own modes are restored afterwards.
+        engine: how MACs are counted: ``dispatch`` (the default) from the calls of the
+            forward pass, ``fvcore`` by fvcore's ``torch.jit`` trace; the figures are the same.
 
     Returns:
         The frozen per-layer records and totals.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     dev = resolve_device(device)
     shape = tuple(int(d) for d in input_shape)
     if any(d < 1 for d in shape):
         raise ValueError(f"input shape {shape} has a size below 1; every dimension must be at least 1")
-    if any(p.is_meta for p in (*model.parameters(), *model.buffers())):
-        check_fits(model, shape, dev, train)
-        model = materialize(model, dev)
-    else:
-        model = model.to(dev)
-    x = torch.zeros(shape, device=dev)
-    modes = {m: m.training for m in model.modules()}
-    model.train(train)
+    with _collector_paused():
+        modules = list(model.modules())
+        tensors = [t for m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
+        target = _placed(dev)
+        if any(t.is_meta for t in tensors):
+            check_fits(model, shape, dev, train)
+            model = materialize(model, dev)
+        elif any(t.device != target for t in tensors):  # .to() walks every module even when none moves
+            model = model.to(dev)
+        x = torch.zeros(shape, device=dev)
+        modes = {m: m.training for m in modules}
+        if any(mode != train for mode in modes.values()):
+            model.train(train)
+        try:
+            return from_run(name or type(model).__name__, run(model, x, engine), shape, str(dev))
+        finally:
+            for module, mode in modes.items():
+                if module.training != mode:
+                    module.training = mode
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off during a run. Each of its full collections
+    walks every object of the model, and a run allocates enough to set off many: on a
+    1,202-layer ResNet they took as long as the rest of the analysis."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return from_run(name or type(model).__name__, run(model, x), shape, str(dev))
+        yield
     finally:
-        for module, mode in modes.items():
-            module.training = mode
+        if enabled:
+            gc.enable()
+
+
+def _placed(device: torch.device) -> torch.device:
+    """Where ``.to(device)`` puts a tensor: ``cuda`` means the current CUDA device."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
 
 
 def as_dict(analysis: Analysis) -> dict[str, Any]:

@@ -105,6 +105,7 @@ def _load_report(
     kwargs: dict[str, Any] | None = None,
     train: bool = False,
     cache: dict[str, Any] | None = None,
+    engine: str = "dispatch",
 ) -> Report:
     from archstats import zoo
     from archstats.loader import LoadError, is_target
@@ -114,7 +115,7 @@ def _load_report(
         if input_shape is None:
             raise UsageError(f"{name} is a user's model: give its input shape with --input, e.g. --input 1x3x224x224")
         try:
-            return zoo.report_model(name, input_shape, device, kwargs or {}, train)
+            return zoo.report_model(name, input_shape, device, kwargs or {}, train, engine)
         except LoadError as error:
             raise UsageError(str(error)) from None
         except ForwardError as error:
@@ -133,7 +134,7 @@ def _load_report(
             f"{len(model.input_shape)}, like its default {_shape_text(model.input_shape)}"
         )
     try:
-        return zoo.report(name, input_shape, device, train, cache)
+        return zoo.report(name, input_shape, device, train, cache, engine)
     except ForwardError as error:
         raise _forward_error(error, name, input_shape or model.input_shape, model.input_shape) from None
     except ValueError as error:  # an unusable --device
@@ -207,7 +208,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         kwargs = parse_kwargs(args.arg)
     except LoadError as error:
         raise UsageError(str(error)) from None
-    report = _load_report(args.name, input_shape, args.device, kwargs, args.train)
+    report = _load_report(args.name, input_shape, args.device, kwargs, args.train, engine=args.engine)
     report = dataclasses.replace(report, convention=args.convention)
     # Render everything first: a failure here leaves no file half written.
     rendered = {kind: _renderer(kind)(report) for kind in outputs}
@@ -269,7 +270,8 @@ def _report_all(args: argparse.Namespace) -> int:
         for i, name in enumerate(names):
             if tty:
                 _progress(i, len(names), name)
-            report = dataclasses.replace(_load_report(name, None, args.device, cache=cache), convention=args.convention)
+            report = _load_report(name, None, args.device, cache=cache, engine=args.engine)
+            report = dataclasses.replace(report, convention=args.convention)
             reports.append(report)
             pages[f"{name}.html"] = html.render(report)
         if tty:
@@ -295,7 +297,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for i, name in enumerate(names, 1):
         if len(names) > 1 and sys.stderr.isatty():
             print(f"\rtracing {name} ({i}/{len(names)})\033[K", end="", file=sys.stderr, flush=True)
-        reports.append(_load_report(name, None, args.device, cache=cache))
+        reports.append(_load_report(name, None, args.device, cache=cache, engine=args.engine))
     if len(names) > 1 and sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     failed = 0
@@ -344,7 +346,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
 
         def trace(shape: tuple[int, ...]) -> Analysis:
-            return analyze(model, shape, args.device, name=args.name, train=args.train)
+            return analyze(model, shape, args.device, name=args.name, train=args.train, engine=args.engine)
 
         default: tuple[int, ...] | None = None
     else:
@@ -363,7 +365,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
 
         def trace(shape: tuple[int, ...]) -> Analysis:
-            return zoo.analyze_network(args.name, shape, args.device, args.train)
+            return zoo.analyze_network(args.name, shape, args.device, args.train, engine=args.engine)
 
     def describe(error: Any, shape: tuple[int, ...]) -> str:
         sentence = str(_forward_error(error, args.name, shape, None))
@@ -413,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_report = sub.add_parser(
         "report",
         help="trace a network and print (or write) its per-layer figures",
-        usage="%(prog)s NAME [options] | --all --out DIR [--device D]",
+        usage="%(prog)s NAME [options] | --all --out DIR [--device D] [--engine E]",
     )
     p_report.add_argument(
         "name",
@@ -439,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _convention_argument(p_report)
     _device_argument(p_report)
+    _engine_argument(p_report)
     p_report.set_defaults(func=cmd_report)
 
     p_sweep = sub.add_parser(
@@ -459,11 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_sweep.add_argument("--train", action="store_true", help="run in training mode; default: eval mode")
     _convention_argument(p_sweep)
     _device_argument(p_sweep)
+    _engine_argument(p_sweep)
     p_sweep.set_defaults(func=cmd_sweep)
 
     p_check = sub.add_parser("check", help="judge every claim of the ledger; exit 1 if one that must hold does not")
     p_check.add_argument("names", metavar="NAME", nargs="*", help="zoo networks (default: all)")
     _device_argument(p_check)
+    _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
     return parser
 
@@ -482,6 +487,13 @@ def _device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device", choices=("cpu", "cuda", "auto"), default="auto",
         help="where to run the forward pass (default: auto, CUDA where available)",
+    )  # fmt: skip
+
+
+def _engine_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine", choices=("dispatch", "fvcore"), default="dispatch",
+        help="how MACs are counted: from the forward pass's calls (default) or by fvcore's jit trace; the same figures",
     )  # fmt: skip
 
 

@@ -1,4 +1,7 @@
-"""MACs through fvcore, plus handles for the ops fvcore does not count.
+"""The fvcore engine: fvcore's jit-traced count, plus handles for the ops fvcore does not count.
+
+The default engine (:mod:`archstats.dispatch`) gives the same figures without the trace;
+this one is selectable (``--engine fvcore``) and is the reference the tests compare it with.
 
 Convention: one fused multiply-add is one MAC (fvcore's convention). fvcore's default
 handles count convolutions, linear maps, matrix products, einsum, BatchNorm, the other
@@ -24,12 +27,11 @@ from typing import Any
 
 import torch
 from fvcore.nn import FlopCountAnalysis
-from fvcore.nn.jit_handles import conv_flop_count, get_shape
+from fvcore.nn.jit_handles import get_shape
+
+from archstats.dispatch import SILENT_ARITHMETIC, conv_macs
 
 UNCOUNTED_PREFIX = "~"
-
-# Ops that fvcore's list of ignored ops hides although they do arithmetic.
-_SILENT_ARITHMETIC = ("aten::relu", "aten::relu_", "aten::clamp", "aten::clamp_", "aten::max")
 
 
 def cdist_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
@@ -48,7 +50,7 @@ def conv_mode_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
     x, w, out = get_shape(inputs[0]), get_shape(inputs[1]), get_shape(outputs[0])
     if x is None or w is None or out is None:
         return Counter()
-    return Counter({"conv": conv_flop_count(x, w, out, transposed=False)})
+    return Counter({"conv": conv_macs(x, w, out)})
 
 
 def _occurrence(op: str) -> Callable[[list[Any], list[Any]], Counter[str]]:
@@ -63,7 +65,7 @@ def flop_analysis(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> F
     analysis = FlopCountAnalysis(model, inputs)
     analysis.set_op_handle("aten::cdist", cdist_macs)
     analysis.set_op_handle("aten::_convolution_mode", conv_mode_macs)
-    for op in _SILENT_ARITHMETIC:
+    for op in sorted(SILENT_ARITHMETIC):
         analysis.set_op_handle(op, _occurrence(op))
     analysis.unsupported_ops_warnings(False)
     analysis.uncalled_modules_warnings(False)

@@ -1,7 +1,6 @@
-"""One forward pass: module hooks, a torch-function recorder and fvcore, all in the same run.
+"""One forward pass: module hooks, a torch-function recorder and the MAC count, all in the same run.
 
-fvcore's ``FlopCountAnalysis`` traces the model with ``torch.jit``, which runs the
-forward once on real tensors. That single run also feeds:
+One run of the model on real tensors feeds:
 
 - forward pre/post hooks on every module: which module is running, its input and
   output shapes, how often it is called;
@@ -9,13 +8,17 @@ forward once on real tensors. That single run also feeds:
   running module. It records the weighted ops (convolutions, linear maps, matrix
   products with a weight, distances to fixed prototypes) with the shapes that the
   counting rules need, and carries a receptive field and a weighted depth along every
-  tensor, so branches and shortcuts are followed whether or not a module wraps them.
+  tensor, so branches and shortcuts are followed whether or not a module wraps them;
+- the MAC count, by one of two engines that give the same figures: ``dispatch`` (the
+  default) counts the calls the recorder sees (:mod:`archstats.dispatch`); ``fvcore``
+  runs the forward pass as fvcore's ``torch.jit`` trace (:mod:`archstats.flops`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import warnings
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -27,8 +30,10 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from archstats.counts import WeightedOp, cdist_op, conv_op, elementwise_ops, linear_op
-from archstats.flops import flop_analysis, split_counts
+from archstats.dispatch import OpCounter
 from archstats.receptive import Field, expand, merge
+
+ENGINES = ("dispatch", "fvcore")
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class RunTrace:
     """The raw result of a run, before the per-layer rules are applied."""
 
     modules: dict[str, ModuleTrace]
-    macs: dict[str, dict[str, int]]  # module -> fvcore operator key -> MACs, whole batch
+    macs: dict[str, dict[str, int]]  # module -> fvcore's operator key -> MACs, whole batch
     uncounted: dict[str, dict[str, int]]
     output_fields: list[Field]
     batch: int
@@ -100,7 +105,29 @@ def _tensors(value: Any) -> Iterator[torch.Tensor]:
             yield from _tensors(item)
 
 
+def _tensor_list(value: Any) -> list[torch.Tensor]:
+    """``list(_tensors(value))`` without a generator per level: it runs for every call."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    found: list[torch.Tensor] = []
+    if isinstance(value, (list, tuple, dict)):
+        _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[torch.Tensor]) -> None:
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, torch.Tensor):
+            found.append(item)
+        elif item and isinstance(item, (list, tuple, dict)):
+            _collect(item, found)
+
+
 def _first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, tuple) and value and isinstance(value[0], torch.Tensor):
+        return value[0]  # a module's positional inputs
     return next(_tensors(value), None)
 
 
@@ -166,12 +193,15 @@ def _outside_trace(fn: F) -> F:
 class _Recorder(TorchFunctionMode):
     """Attributes torch functions to the running module; carries fields along tensors."""
 
-    def __init__(self, input_spatial: tuple[int, ...], batch: int) -> None:
+    def __init__(self, input_spatial: tuple[int, ...], batch: int, tracing: bool = False) -> None:
         super().__init__()
         self.input_spatial = input_spatial
         self.batch = batch
         self.stack: list[ModuleTrace] = []
         self._fields: dict[int, tuple[weakref.ref[torch.Tensor], Field]] = {}
+        self.counter: OpCounter | None = None  # the dispatch engine's, when it counts this run
+        # Under jit's tracer every shape read in _observe would become a graph node.
+        self._observe_call = _outside_trace(self._observe) if tracing else self._observe
 
     # -- fields along tensors ------------------------------------------------------
     def field_of(self, tensor: torch.Tensor) -> Field | None:
@@ -186,14 +216,14 @@ class _Recorder(TorchFunctionMode):
     # -- the mode ------------------------------------------------------------------
     def __torch_function__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        outputs = list(_tensors(out))
+        out = func(*args, **kwargs) if self.counter is None else self.counter.call(func, args, kwargs)
+        outputs = _tensor_list(out)
         if outputs:
-            _outside_trace(self._observe)(func, args, kwargs, outputs)
+            self._observe_call(func, args, kwargs, outputs)
         return out
 
     def _observe(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any], outputs: list[torch.Tensor]) -> None:
-        inputs = [t for t in _tensors((args, kwargs))]
+        inputs = _tensor_list((args, kwargs))
         fields = [(t, f) for t in inputs if (f := self.field_of(t)) is not None]
         if not fields:
             return  # an op on weights alone (a view of a parameter, an index buffer)
@@ -355,10 +385,11 @@ class _Recorder(TorchFunctionMode):
 class _Instrumented:
     """Hooks on every module and a recorder, for one run; ``remove`` takes the hooks off."""
 
-    def __init__(self, model: nn.Module, x: torch.Tensor) -> None:
+    def __init__(self, model: nn.Module, x: torch.Tensor, tracing: bool = False) -> None:
         self.batch = int(x.shape[0])
         spatial = tuple(int(d) for d in x.shape[2:])
-        self.recorder = _Recorder(spatial, self.batch)
+        self.recorder = _Recorder(spatial, self.batch, tracing)
+        self._tracing = tracing
         self.traces: dict[str, ModuleTrace] = {}
         self._order = 0
         self._handles: list[Any] = []
@@ -376,7 +407,6 @@ class _Instrumented:
     def _pre_hook(self, trace: ModuleTrace) -> Any:
         recorder = self.recorder
 
-        @_outside_trace
         def hook(module: nn.Module, args: Any) -> None:
             trace.calls += 1
             if trace.first_call < 0:
@@ -387,12 +417,11 @@ class _Instrumented:
                     trace.input_field = recorder.field_of(t)
             recorder.stack.append(trace)
 
-        return hook
+        return _outside_trace(hook) if self._tracing else hook
 
     def _post_hook(self, trace: ModuleTrace) -> Any:
         recorder = self.recorder
 
-        @_outside_trace
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             recorder.stack.pop()
             if trace.first_end < 0:
@@ -402,9 +431,9 @@ class _Instrumented:
                 if t is not None:
                     trace.output_shape = tuple(int(d) for d in t.shape)
                     trace.output_field = recorder.field_of(t)
-                trace.output_fields = [f for t in _tensors(output) if (f := recorder.field_of(t)) is not None]
+                trace.output_fields = [f for t in _tensor_list(output) if (f := recorder.field_of(t)) is not None]
 
-        return hook
+        return _outside_trace(hook) if self._tracing else hook
 
     def failure(self, error: BaseException) -> ForwardError:
         """The error, with the innermost module that was running when it happened."""
@@ -416,18 +445,52 @@ class _Instrumented:
             handle.remove()
 
 
-def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace:
     """Run ``model`` once on ``x`` and collect everything the counting rules need.
 
-    The run is fvcore's jit trace. Should fvcore fail where a plain forward pass works
-    (an op or an output its tracer cannot take), the model is run once more without it:
-    every figure but the MACs still comes out, and the MACs are those of the weighted ops
-    the recorder saw (convolutions, linear maps, matrix products), with a note saying so.
+    Args:
+        model: the network, in the mode (train or eval) to count.
+        x: its input, batch first.
+        engine: ``dispatch`` counts MACs from the calls of a plain forward pass;
+            ``fvcore`` runs fvcore's ``torch.jit`` trace. Both give the same figures
+            (:mod:`archstats.dispatch` says where they cannot).
+
+    Returns:
+        Each module's own record, MACs by fvcore's operator keys and uncounted ops.
 
     Raises:
         ForwardError: the forward pass itself failed; names the innermost running module.
+        ValueError: ``engine`` is neither.
     """
+    if engine == "fvcore":
+        return _run_fvcore(model, x)
+    if engine != "dispatch":
+        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     run_ = _Instrumented(model, x)
+    counter = run_.recorder.counter = OpCounter(run_.recorder.stack)
+    try:
+        # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
+        with warnings.catch_warnings(), run_.recorder, torch.no_grad():
+            warnings.simplefilter("ignore")
+            model(x)
+    except Exception as error:
+        raise run_.failure(error) from error
+    finally:
+        run_.remove()
+    traces = run_.traces
+    macs, uncounted = counter.results(traces)
+    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch, list(counter.notes))
+
+
+def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
+    """The run as fvcore's jit trace; should fvcore fail where a plain forward pass works
+    (an op or an output its tracer cannot take), the model is run once more without it:
+    every figure but the MACs still comes out, and the MACs are those of the weighted ops
+    the recorder saw (convolutions, linear maps, matrix products), with a note saying so.
+    """
+    from archstats.flops import flop_analysis, split_counts  # fvcore is imported only for this engine
+
+    run_ = _Instrumented(model, x, tracing=True)
     analysis = flop_analysis(model, (x,))
     try:
         with run_.recorder, torch.no_grad():

@@ -76,7 +76,11 @@ class Report:
 
 
 def analyze_network(
-    name: str, input_shape: Sequence[int] | None = None, device: str = "auto", train: bool = False
+    name: str,
+    input_shape: Sequence[int] | None = None,
+    device: str = "auto",
+    train: bool = False,
+    engine: str = "dispatch",
 ) -> Analysis:
     """Build a zoo network without weight initialisation and trace it once."""
     import torch
@@ -86,7 +90,7 @@ def analyze_network(
     shape = tuple(input_shape) if input_shape is not None else model.input_shape
     with torch.device("meta"):
         network = model.builder()  # analyze() gives it storage once the input is known to fit
-    return analyze(network, shape, dev, name=name, train=train)
+    return analyze(network, shape, dev, name=name, train=train, engine=engine)
 
 
 def report(
@@ -95,6 +99,7 @@ def report(
     device: str = "auto",
     train: bool = False,
     cache: dict[str, Analysis] | None = None,
+    engine: str = "dispatch",
 ) -> Report:
     """Trace a zoo network and judge every claim about it.
 
@@ -102,7 +107,7 @@ def report(
     size or in training mode they are not judged (the report says so). Claims about
     other networks trace those at their defaults; pass ``cache`` to share such traces
     between reports: a network already traced there at its default input, on the same
-    device, is not traced again.
+    device, is not traced again. ``engine`` counts MACs as :func:`archstats.analyze` does.
     """
     model = spec(name)
     others = cache if cache is not None else {}
@@ -110,14 +115,14 @@ def report(
     if cached is not None and cached.device == str(resolve_device(device)):
         analysis = cached
     else:
-        analysis = analyze_network(name, input_shape, device, train)
+        analysis = analyze_network(name, input_shape, device, train, engine)
     verdicts: tuple[Verdict, ...] = ()
     if analysis.input_shape[1:] == model.input_shape[1:] and not train:
         others[name] = analysis
 
         def resolve(other: str) -> Analysis:
             if other not in others:
-                others[other] = analyze_network(other, None, device)
+                others[other] = analyze_network(other, None, device, engine=engine)
             return others[other]
 
         verdicts = tuple(judge_all(claims(name), analysis, resolve))
@@ -130,12 +135,13 @@ def report_model(
     device: str = "auto",
     kwargs: dict[str, Any] | None = None,
     train: bool = False,
+    engine: str = "dispatch",
 ) -> Report:
     """Load a user's model (``module:factory`` or ``file.py:Name``) and trace it; no claims to judge."""
     from archstats.loader import load
 
     model = load(target, kwargs)
-    analysis = analyze(model, input_shape, device, name=target, train=train)
+    analysis = analyze(model, input_shape, device, name=target, train=train, engine=engine)
     user_spec = ModelSpec(
         name=target, builder=lambda: model, input_shape=tuple(input_shape), paper="", year=None,
         summary="a user's model",

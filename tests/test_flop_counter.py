@@ -1,7 +1,7 @@
-"""On every zoo network, fvcore's multiply-add MACs equal torch's FlopCounterMode / 2.
+"""On every zoo network, the multiply-add MACs (fvcore's keys) equal torch's FlopCounterMode / 2.
 
-fvcore's counts come from archstats' own run (per layer, by operator); FlopCounterMode
-runs the network once more, plainly. Both count 1 MAC = 2 FLOPs for convolutions and
+The MACs come from archstats' own run (per layer, by operator; the default engine, equal to
+fvcore's: tests/test_engines.py); FlopCounterMode runs the network once more, plainly. Both count 1 MAC = 2 FLOPs for convolutions and
 matrix products and leave the rest out.
 """
 

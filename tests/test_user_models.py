@@ -142,11 +142,15 @@ def test_what_fvcore_cannot_trace_is_said_and_the_rest_comes_out() -> None:
         def forward(self, x: torch.Tensor) -> Output:
             return Output(self.fc(x))
 
-    analysis = archstats.analyze(Net(), (1, 4), device="cpu")
+    analysis = archstats.analyze(Net(), (1, 4), device="cpu", engine="fvcore")
     assert analysis.totals.params == (4 + 1) * 3
     assert analysis.totals.connections == (4 + 1) * 3
     assert analysis.totals.macs == 4 * 3
     assert any("fvcore could not trace this model" in note and "Output" in note for note in analysis.notes)
+    # The dispatch engine needs no trace: the same figures, and nothing to say about them.
+    counted = archstats.analyze(Net(), (1, 4), device="cpu")
+    assert counted.totals.macs == 4 * 3 and counted.layer("fc").macs_by_op == {"linear": 4 * 3}
+    assert not counted.notes
 
 
 def test_an_input_that_will_not_fit_is_refused_before_any_memory_is_taken(
