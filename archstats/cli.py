@@ -258,7 +258,7 @@ def _report_all(args: argparse.Namespace) -> int:
                 _progress(i, len(names), name)
             report = _load_report(name, None, args.device, cache=cache)
             reports.append(report)
-            pages[f"{name}.html"] = html.render(report)
+            pages[f"{name}.html"] = html.render(report, others=cache)
         if tty:
             _progress(len(names), len(names), "index.html")
         pages["index.html"] = index.render(reports)
