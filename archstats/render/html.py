@@ -226,9 +226,12 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
 
     total = sums(item.layers)
     out = item.output
+    ran = any(layer.called for layer in item.layers)
     row: dict[str, Any] = {
         "depth": item.depth,
-        "open": item.depth < level,
+        # A module that never ran (an auxiliary head in eval mode) stays folded: its row says so.
+        "open": item.depth < level and ran,
+        "ran": ran,
         "output": fmt.sample_shape(out.output_shape),
         "rf": fmt.receptive_field(out),
         "jump": _jump(out),
@@ -264,7 +267,8 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
             kind="block",
             name=item.name,
             type=item.type,
-            what=f"{fmt.num(total.layers)} layers, {fmt.num(total.weighted)} weighted",
+            what=f"{fmt.num(total.layers)} layers, "
+            + (f"{fmt.num(total.weighted)} weighted" if ran else "never called: params counted, no activity"),
             hint="",
         )
         row["parts"] = _parts(item.items, level, item.depth + 1)

@@ -262,13 +262,14 @@ def lenet_rbf(report: Report, others: Others) -> Section | None:
     except KeyError:
         return None
     features = len(prototypes[0])
-    # The paper's bitmaps are 7 wide and 12 high (Sec. II-B): F6's 84 units.
+    # The paper's bitmaps are 7 wide and 12 high (Sec. II-B): the 84 units of the layer before.
     width, height = 7, features // 7
     if width * height != features:
         return None
     values = sorted({v for row in prototypes for v in row})
+    source = next((r.name for r in reversed(report.analysis.layers[: layer.index]) if r.weighted), "its input")
     text = (
-        f"{name} compares F6's {features} outputs with one fixed prototype per class, a {width}{TIMES}{height} "
+        f"{name} compares {source}'s {features} outputs with one fixed prototype per class, a {width}{TIMES}{height} "
         f"bitmap of {' and '.join(f'{v:+g}'.replace('-', '−') for v in values)}, and outputs the squared Euclidean "
         "distance to each. "
         f"The prototypes are drawn below as the network holds them (dark: +1).",
@@ -279,7 +280,7 @@ def lenet_rbf(report: Report, others: Others) -> Section | None:
     )
     return Section(
         id="rbf-prototypes",
-        title=f"The fixed RBF prototypes of {name}",
+        title=f"{name} ({layer.type}): the fixed prototypes",
         text=text,
         figure=_svg(_bitmaps(prototypes, width, height), (7.2, 1.35)),
         caption=f"The {len(prototypes)} prototypes of {name}, {width}{TIMES}{height} each, class by class.",
