@@ -273,7 +273,7 @@ def _report_all(args: argparse.Namespace) -> int:
             report = _load_report(name, None, args.device, cache=cache, engine=args.engine)
             report = dataclasses.replace(report, convention=args.convention)
             reports.append(report)
-            pages[f"{name}.html"] = html.render(report)
+            pages[f"{name}.html"] = html.render(report, others=cache)
         if tty:
             _progress(len(names), len(names), "index.html")
         pages["index.html"] = index.render(reports)

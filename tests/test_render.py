@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from archstats.render import exports, html, terminal
-from archstats.render.figures import params_macs_svg
+from archstats.render.figures import per_layer_svg
 from archstats.zoo import Report, report
 
 NETWORKS = ("lenet5", "alexnet")
@@ -83,7 +83,7 @@ def test_html_is_self_contained(pages: dict[str, str], name: str) -> None:
     assert "<script" not in page.lower()
     assert "http://" not in page and "https://" not in page
     assert "<?xml" not in page
-    assert page.count("<svg") == 1
+    assert page.count("<svg") == page.count("</svg>") >= 2  # per layer, and along the depth
     assert "@page { size: A4; margin: 12mm; }" in page
     assert "display: table-header-group" in page
 
@@ -92,7 +92,8 @@ def test_html_is_self_contained(pages: dict[str, str], name: str) -> None:
 def test_html_lists_every_layer_and_uncounted_op(reports: dict[str, Report], pages: dict[str, str], name: str) -> None:
     analysis = reports[name].analysis
     page = pages[name]
-    assert page.count('<td class="layer">') == len(analysis.layers)
+    # Both networks are flat: every row is a row of the table, none folded.
+    assert page.count('<td class="layer d0">') == len(analysis.layers)
     for op in analysis.uncounted_ops:
         assert op in page
 
@@ -114,7 +115,7 @@ def test_html_escapes_layer_names(reports: dict[str, Report]) -> None:
 
 
 def test_html_figure_takes_dollars_literally(reports: dict[str, Report]) -> None:
-    svg = params_macs_svg(_hostile(reports["lenet5"], "$x^2$ & $").analysis)
+    svg = per_layer_svg(_hostile(reports["lenet5"], "$x^2$ & $").analysis)
     assert svg.startswith("<svg")
     assert "http" not in svg
 
@@ -291,11 +292,11 @@ def test_rendering_is_deterministic(reports: dict[str, Report], pages: dict[str,
 
 def test_figure_is_deterministic_across_processes(reports: dict[str, Report]) -> None:
     code = (
-        "from archstats.zoo import report; from archstats.render.figures import params_macs_svg; "
-        "import sys; sys.stdout.write(params_macs_svg(report('lenet5', device='cpu').analysis))"
+        "from archstats.zoo import report; from archstats.render.figures import per_layer_svg; "
+        "import sys; sys.stdout.write(per_layer_svg(report('lenet5', device='cpu').analysis))"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert other == params_macs_svg(reports["lenet5"].analysis)
+    assert other == per_layer_svg(reports["lenet5"].analysis)
 
 
 def test_renderers_import_no_heavy_libraries() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 _PARAMS_COLOR = "#3b6ea8"
 _MACS_COLOR = "#c0712c"
+_NEURONS_COLOR = "#4f8a4b"
+_RF_COLOR = "#7a4f9a"
 
 # Matplotlib writes a creator line and Dublin Core links into <metadata>; the page wants no URLs.
 _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -50,7 +52,40 @@ def _inline(svg: str) -> str:
     body = re.sub(r"<metadata>.*?</metadata>\s*", "", body, flags=re.DOTALL)
     # Matplotlib notes each text in a comment; the glyph paths say it already.
     body = re.sub(r"\s*<!--.*?-->", "", body, flags=re.DOTALL)
+    # Matplotlib names every group (figure_1, axes_1 ...) the same in every figure; nothing refers to
+    # them, and one page holding several figures must not repeat an id.
+    body = re.sub(r'<g id="[^"]*"', "<g", body)
     return (root + body).strip() + "\n"
+
+
+# A glyph, a marker or a clip path: what a figure defines once and uses by its id.
+_DEFINITION = re.compile(r'\s*(<path id="([^"]+)"[^>]*/>|<clipPath id="([^"]+)">.*?</clipPath>)', re.DOTALL)
+
+
+def share_definitions(svgs: Sequence[str]) -> list[str]:
+    """The figures of one page with each definition kept in the first figure that has it.
+
+    Matplotlib names a glyph, a marker or a clip path after its content (under a fixed salt),
+    so an id that two figures define is the same drawing; a later figure's ``<use>`` finds
+    the first one in the page. Each id is then defined once, as HTML requires, and the page
+    is smaller.
+
+    Args:
+        svgs: inline SVG elements in page order ("" for a figure left out).
+
+    Returns:
+        The same figures, repeated definitions removed.
+    """
+    seen: dict[str, str] = {}
+
+    def keep_first(match: re.Match[str]) -> str:
+        ident, body = match[2] or match[3], match[1]
+        if seen.get(ident) == body:
+            return ""
+        seen.setdefault(ident, body)
+        return match[0]
+
+    return [_DEFINITION.sub(keep_first, svg) for svg in svgs]
 
 
 def _svg(fig: Figure) -> str:
@@ -60,22 +95,121 @@ def _svg(fig: Figure) -> str:
     return _inline(buffer.getvalue())
 
 
-def _bars(ax: Axes, values: Sequence[int], labels: Sequence[str], color: str, title: str) -> None:
+def drawn(draw: Callable[[Figure], None], size: tuple[float, float]) -> str:
+    """A figure of ``size`` inches, filled by ``draw``, as inline SVG (for the handouts' own drawings).
+
+    Args:
+        draw: puts the axes and artists on the figure, each where it goes (no layout engine:
+            constrained layout measures every text several times, and the zoo has 33 handouts).
+        size: width and height in inches.
+
+    Returns:
+        The SVG element; the same drawing gives the same bytes.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_RC):
+        # No pyplot: no global figure registry, no backend to choose, nothing left open.
+        fig = Figure(figsize=size)
+        draw(fig)
+        return _svg(fig)
+
+
+# Up to this many layers a figure names each one; past it, layers are a sequence along the x axis.
+NAMED_LAYERS = 40
+_WIDTH = 7.2  # inches: the text width of an A4 page with 12 mm margins, near enough
+
+
+def weighted_layers(analysis: Analysis) -> list[Layer]:
+    """The layers that form weighted sums and ran, in execution order: the layers the figures plot."""
+    return [layer for layer in analysis.layers if layer.weighted and layer.called]
+
+
+def needs_log(values: Sequence[int | float]) -> bool:
+    """Whether a range of counts is too wide for a linear axis: its largest over its smallest exceeds 20."""
     positive = [v for v in values if v > 0]
+    return bool(positive) and max(positive) > 20 * min(positive)
+
+
+def _scale(log: bool) -> str:
+    return "log" if log else "linear"
+
+
+def _count_axis(axis: Any, log: bool) -> None:
+    """Ticks of counts as ``100k``, ``1M``; on a log axis only the decades (minor ticks cost time and say little)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    if log:
+        axis.set_major_locator(LogLocator(base=10, numticks=8))
+        axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(_si))
+
+
+def _bars(ax: Axes, values: Sequence[int], labels: Sequence[str], color: str, title: str) -> None:
+    """Horizontal bars, one per layer, each labelled with its value; log scale where the range demands it."""
+    positive = [v for v in values if v > 0]
+    log = needs_log(values)
     y = list(range(len(values)))
     # A zero has no place on a log axis: no bar, but its label still says 0.
     ax.barh(y, [v if v > 0 else math.nan for v in values], color=color, height=0.7)
-    ax.set_xscale("log")
-    if positive:
+    low = 0.0
+    if log:
+        ax.set_xscale("log")
         low = 10 ** math.floor(math.log10(min(positive)))
-        high = 10 ** (math.log10(max(positive)) + 1.6)  # room for the labels at the bar ends
-        ax.set_xlim(low, high)
-        for yi, v, label in zip(y, values, labels):
-            ax.text(v if v > 0 else low, yi, f" {label}", va="center", ha="left", fontsize=6.5, color="#222222")
-    ax.set_title(title, loc="left")
+        ax.set_xlim(low, 10 ** (math.log10(max(positive)) + 1.5))  # room for the labels at the bar ends
+    elif positive:
+        ax.set_xlim(0, max(positive) * 1.9)
+    _count_axis(ax.xaxis, log)
+    for yi, v, label in zip(y, values, labels):
+        ax.text(v if v > 0 else low, yi, f" {label}", va="center", ha="left", fontsize=6, color="#222222")
+    ax.set_title(f"{title} ({_scale(log)})", loc="left")
     ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelsize=6.5)
+
+
+def _stairs(ax: Axes, values: Sequence[int], color: str, title: str) -> None:
+    """One filled step per layer along the x axis, no text per layer: for networks too deep to name each."""
+    positive = [v for v in values if v > 0]
+    log = needs_log(values)
+    low = 10 ** math.floor(math.log10(min(positive))) if log else 0.0
+    # One path for the whole sequence, equal neighbours merged: a 1,202-layer network costs a few steps.
+    levels: list[float] = []
+    edges: list[float] = [0.0]
+    for i, v in enumerate(values):
+        level = max(float(v), low)
+        if levels and levels[-1] == level:
+            edges[-1] = i + 1.0
+        else:
+            levels.append(level)
+            edges.append(i + 1.0)
+    ax.stairs(levels, edges, fill=True, baseline=low, color=color, linewidth=0)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(low, 10 ** (math.log10(max(positive)) + 0.15))
+    elif positive:
+        ax.set_ylim(0, max(positive) * 1.08)
+    _count_axis(ax.yaxis, log)
+    ax.set_title(f"{title} ({_scale(log)})", loc="left")
+    ax.set_xlim(0, len(values))
+    ax.grid(axis="y", which="major", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=6.5)
+
+
+def group_ticks(layers: Sequence[Layer], most: int = 24) -> tuple[list[float], list[str]]:
+    """Ticks where a new top-level module starts (``layer1``, ``inception_3a``), at most ``most`` of them."""
+    positions: list[float] = []
+    labels: list[str] = []
+    for i, layer in enumerate(layers):
+        top = layer.name.split(".")[0]
+        if not labels or labels[-1] != top:
+            positions.append(float(i))
+            labels.append(top)
+    step = math.ceil(len(labels) / most)
+    return positions[::step], labels[::step]
 
 
 def _params_label(layer: Layer) -> str:
@@ -86,29 +220,166 @@ def _params_label(layer: Layer) -> str:
     return f"{layer.params:,} ({layer.fixed_params:,} fixed)"
 
 
-def params_macs_svg(analysis: Analysis) -> str:
-    """Params and MACs of each weighted layer as horizontal bars on a log scale, as inline SVG.
+def _label_room(labels: Sequence[str], size: float) -> float:
+    """Inches that the longest of ``labels`` takes at ``size`` points."""
+    return max((_text_width(label, size) for label in labels), default=0.0) / 72
+
+
+def per_layer_svg(analysis: Analysis) -> str:
+    """Params, MACs and neurons of each weighted layer, as inline SVG ("" without weighted layers).
+
+    Up to :data:`NAMED_LAYERS` layers: labelled horizontal bars, one row per layer. More: a
+    step per layer along the x axis, ticked where each top-level module starts.
+    """
+    layers = weighted_layers(analysis)
+    if not layers:
+        return ""
+    params = [layer.params for layer in layers]
+    macs = [layer.macs for layer in layers]
+    neurons = [layer.neurons for layer in layers]
+    panels = (
+        (params, [_params_label(layer) for layer in layers], _PARAMS_COLOR, "parameters"),
+        (macs, [f"{v:,}" for v in macs], _MACS_COLOR, "MACs"),
+        (neurons, [f"{v:,}" for v in neurons], _NEURONS_COLOR, "neurons"),
+    )
+    if len(layers) <= NAMED_LAYERS:
+        names = [layer.name for layer in layers]
+        height = 0.75 + 0.19 * len(layers)
+        left = (_label_room(names, 8.0) + 0.12) / _WIDTH
+        top, bottom = 0.32 / height, 0.3 / height
+        gap = 0.035
+        width = (0.99 - left - 2 * gap) / 3
+
+        def named(fig: Figure) -> None:
+            first: Axes | None = None
+            for i, (values, labels, color, title) in enumerate(panels):
+                ax = fig.add_axes((left + i * (width + gap), bottom, width, 1 - top - bottom), sharey=first)
+                _bars(ax, values, labels, color, title)
+                if first is None:
+                    first = ax
+                    # No mathtext in layer names: a "$" in a name is a "$".
+                    ax.set_yticks(range(len(layers)), labels=names, parse_math=False)
+                    ax.set_ylim(len(layers) - 0.5, -0.5)
+                else:
+                    ax.tick_params(axis="y", labelleft=False)
+
+        return drawn(named, (_WIDTH, height))
+
+    ticks, tick_labels = group_ticks(layers)
+    below = _label_room(tick_labels, 6.0) + 0.35
+
+    def sequence(fig: Figure) -> None:
+        height = 4.2 + below
+        panel = 1.0 / height
+        for i, (values, _, color, title) in enumerate(panels):
+            ax = fig.add_axes((0.08, (below + (2 - i) * 1.4) / height, 0.9, panel))
+            _stairs(ax, values, color, title)
+            ax.grid(axis="x", color="#eeeeee", linewidth=0.5)
+            ax.set_xticks(ticks, labels=tick_labels if i == 2 else [], rotation=90, fontsize=6, parse_math=False)
+        fig.text(0.53, 0.05 / height, f"{len(layers):,} weighted layers in execution order", ha="center",
+                 va="bottom", fontsize=7)  # fmt: skip
+
+    return drawn(sequence, (_WIDTH, 4.2 + below))
+
+
+def cumulative_shares(analysis: Analysis, key: str) -> list[float]:
+    """Per weighted layer, the percentage of the total ``key`` (``params``, ``macs``) held by the layers that ran up to the next weighted one.
+
+    A BatchNorm counts with the convolution before it; layers that never ran count nowhere,
+    so the last share falls short of 100 by theirs.
+    """
+    layers = weighted_layers(analysis)
+    total = getattr(analysis.totals, key)
+    starts = [layer.index for layer in layers[1:]]
+    running, shares, w = 0, [], 0
+    for row in sorted((r for r in analysis.layers if r.called), key=lambda r: r.index):
+        while w < len(starts) and row.index >= starts[w]:
+            shares.append(100.0 * running / total if total else 0.0)
+            w += 1
+        running += getattr(row, key)
+    while len(shares) < len(layers):
+        shares.append(100.0 * running / total if total else 0.0)
+    return shares
+
+
+def _receptive(ax: Axes, analysis: Analysis) -> None:
+    """The receptive field's side against depth: the widest at each depth, the input's side dashed."""
+    from matplotlib.ticker import MaxNLocator
+
+    widest: dict[int, int] = {}
+    for layer in analysis.layers:
+        if layer.receptive_field and layer.depth is not None and not layer.rf_global:
+            widest[layer.depth] = max(widest.get(layer.depth, 0), max(layer.receptive_field))
+    depths = sorted(widest)
+    sides = [widest[d] for d in depths]
+    spatial = analysis.input_shape[2:]
+    log = needs_log([*sides, *spatial])
+    if len(depths) > NAMED_LAYERS:
+        ax.plot(depths, sides, color=_RF_COLOR, linewidth=1.2)
+    else:
+        ax.plot(depths, sides, drawstyle="steps-post", color=_RF_COLOR, linewidth=1.2, marker="o", markersize=2.5)
+    if spatial:
+        ax.axhline(max(spatial), color="#888888", linewidth=0.8, linestyle="--")
+        ax.text(depths[0], max(spatial), f" input {max(spatial):,}", va="bottom", ha="left", fontsize=6.5,
+                color="#555555")  # fmt: skip
+    if log:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(0, max([*sides, *spatial]) * 1.12)
+    _count_axis(ax.yaxis, log)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.set_title(f"receptive field, side ({_scale(log)})", loc="left")
+    ax.set_xlabel("depth: weighted layers from the input", fontsize=7)
+    ax.grid(color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=6.5)
+
+
+def _has_receptive_field(analysis: Analysis) -> bool:
+    return any(layer.receptive_field and layer.depth is not None and not layer.rf_global for layer in analysis.layers)
+
+
+def depth_svg(analysis: Analysis) -> str:
+    """Along the depth: the cumulative share of params and MACs, and the receptive field's growth, as inline SVG.
 
     Returns "" for a network without weighted layers.
     """
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    layers = [layer for layer in analysis.layers if layer.weighted]
+    layers = weighted_layers(analysis)
     if not layers:
         return ""
-    with matplotlib.rc_context(_RC):
-        # No pyplot: no global figure registry, no backend to choose, nothing left open.
-        fig = Figure(figsize=(7.2, 0.9 + 0.2 * len(layers)), layout="constrained")
-        params_ax, macs_ax = fig.subplots(1, 2, sharey=True)
-        params = [layer.params for layer in layers]
-        macs = [layer.macs for layer in layers]
-        _bars(params_ax, params, [_params_label(layer) for layer in layers], _PARAMS_COLOR, "parameters (log scale)")
-        _bars(macs_ax, macs, [f"{v:,}" for v in macs], _MACS_COLOR, "MACs per sample (log scale)")
-        # No mathtext in layer names: a "$" in a name is a "$".
-        params_ax.set_yticks(range(len(layers)), labels=[layer.name for layer in layers], parse_math=False)
-        params_ax.invert_yaxis()
-        return _svg(fig)
+    rf = _has_receptive_field(analysis)
+    many = len(layers) > NAMED_LAYERS
+    if many:
+        ticks, labels = group_ticks(layers)
+        ticks = [t + 1 for t in ticks]
+    else:
+        ticks, labels = [float(i) for i in range(1, len(layers) + 1)], [layer.name for layer in layers]
+    below = _label_room(labels, 6.0) + 0.12
+    height = 2.2 + below
+
+    def draw(fig: Figure) -> None:
+        share_ax = fig.add_axes((0.07, below / height, 0.5 if rf else 0.9, 1.85 / height))
+        x = [0, *range(1, len(layers) + 1)]
+        for key, color, label in (("params", _PARAMS_COLOR, "parameters"), ("macs", _MACS_COLOR, "MACs")):
+            y = [0.0, *cumulative_shares(analysis, key)]
+            if many:
+                # A plain line: matplotlib drops the points a 1,202-step staircase would add nothing with.
+                share_ax.plot(x, y, color=color, linewidth=1.2, label=label)
+            else:
+                share_ax.plot(x, y, drawstyle="steps-post", color=color, linewidth=1.2, label=label)
+                share_ax.plot(x[1:], y[1:], linestyle="none", marker="o", markersize=2.5, color=color)
+        share_ax.set_ylim(0, 102)
+        share_ax.set_xlim(0, len(layers) + 0.5)
+        share_ax.set_title("cumulative share of the total (%)", loc="left")
+        share_ax.legend(loc="upper left", frameon=False, fontsize=7)
+        share_ax.grid(color="#e6e6e6", linewidth=0.6)
+        share_ax.set_axisbelow(True)
+        share_ax.tick_params(labelsize=6.5)
+        share_ax.set_xticks(ticks, labels=labels, rotation=90, fontsize=6, parse_math=False)
+        if rf:
+            _receptive(fig.add_axes((0.67, 0.45 / height, 0.31, (1.85 + below - 0.45) / height)), analysis)
+
+    return drawn(draw, (_WIDTH, height))
 
 
 # -- the zoo side by side ---------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archstats.render import _format as fmt
@@ -10,8 +11,9 @@ from archstats.render import _format as fmt
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from archstats.analysis import Layer
+    from archstats.analysis import Analysis, Layer
     from archstats.ledger import Verdict
+    from archstats.render.hierarchy import Block, Item, Run
     from archstats.zoo import Report
 
 TEMPLATE = "handout.html.j2"
@@ -100,6 +102,17 @@ def _claim(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _where(names: Sequence[str], most: int = 8) -> str:
+    """Layers by name, or past ``most`` of them, how many under each top-level module."""
+    if len(names) <= most:
+        return ", ".join(names)
+    tops: dict[str, int] = {}
+    for name in names:
+        top = name.split(".")[0]
+        tops[top] = tops.get(top, 0) + 1
+    return f"{fmt.num(len(names))} layers: " + ", ".join(f"{top} {fmt.TIMES}{n}" for top, n in tops.items())
+
+
 def _uncounted(report: Report) -> list[dict[str, Any]]:
     """Each uncounted op, how often it ran and in which layers."""
     where: dict[str, list[str]] = {}
@@ -107,14 +120,222 @@ def _uncounted(report: Report) -> list[dict[str, Any]]:
         for op in layer.uncounted_ops:
             where.setdefault(op, []).append(layer.name)
     ops = sorted(report.analysis.uncounted_ops.items(), key=lambda item: (-item[1], item[0]))
-    return [{"op": op, "count": fmt.num(n), "layers": ", ".join(where.get(op, []))} for op, n in ops]
+    return [{"op": op, "count": fmt.num(n), "layers": _where(where.get(op, []))} for op, n in ops]
 
 
-def context(report: Report) -> dict[str, Any]:
-    """The values the handout template shows, every number already formatted."""
+# The handout opens the module hierarchy down to the deepest level at which the layer
+# table shows at most this many rows; deeper blocks are one row each, with their totals.
+ROW_BUDGET = 90
+
+
+def _percent(part: int, whole: int) -> str:
+    """``96.2%``; a share too small to show at one decimal is ``<0.1%``."""
+    if not whole:
+        return "–"
+    share = 100.0 * part / whole
+    return "<0.1%" if 0 < share < 0.05 else f"{share:.1f}%"
+
+
+def _names(names: Sequence[str], most: int = 4) -> str:
+    return ", ".join(names) if len(names) <= most else f"{', '.join(names[:2])} … {names[-1]}"
+
+
+def _kinds(analysis: Analysis) -> dict[str, Any]:
+    """Where the parameters and the MACs go, by layer type, with the sentences that say it."""
+    t = analysis.totals
+    kinds: dict[str, list[Layer]] = {}
+    for layer in analysis.layers:
+        if layer.params or layer.macs:
+            kinds.setdefault(layer.type, []).append(layer)
+    ranked = sorted(kinds.items(), key=lambda kv: (-sum(r.params for r in kv[1]), -sum(r.macs for r in kv[1]), kv[0]))
+    rows = []
+    for kind, layers in ranked:
+        params, macs = sum(r.params for r in layers), sum(r.macs for r in layers)
+        rows.append(
+            {
+                "type": kind,
+                "layers": fmt.num(len(layers)),
+                "names": _names([r.name for r in layers]),
+                "params": fmt.num(params),
+                "params_share": _percent(params, t.params),
+                "macs": fmt.num(macs),
+                "macs_share": _percent(macs, t.macs),
+            }
+        )
+
+    def sentence(kind: str, layers: list[Layer], lead: str) -> str:
+        n = len(layers)
+        who = f"The {kind} layer {layers[0].name}" if n == 1 else f"The {n} {kind} layers"
+        if 1 < n <= 4:
+            who += f" ({_names([r.name for r in layers])})"
+        hold, do = ("holds", "does") if n == 1 else ("hold", "do")
+        params = _percent(sum(r.params for r in layers), t.params)
+        macs = _percent(sum(r.macs for r in layers), t.macs)
+        if lead == "params":
+            return f"{who} {hold} {params} of the parameters and {do} {macs} of the MACs."
+        return f"{who} {do} {macs} of the MACs with {params} of the parameters."
+
+    sentences = []
+    if ranked and t.params:
+        sentences.append(sentence(ranked[0][0], ranked[0][1], "params"))
+    if ranked and t.macs:
+        top_macs = max(ranked, key=lambda kv: (sum(r.macs for r in kv[1]), -ranked.index(kv)))
+        if top_macs[0] != ranked[0][0]:
+            sentences.append(sentence(top_macs[0], top_macs[1], "macs"))
+    return {"rows": rows, "sentences": sentences}
+
+
+def _growth(analysis: Analysis) -> str:
+    """How the receptive field grows, in one or two sentences from the traced fields."""
+    seen = [r for r in analysis.layers if r.receptive_field and not r.rf_global and r.depth is not None]
+    if not seen:
+        return ""
+    first = seen[0]
+    widest = max(seen, key=lambda r: (max(r.receptive_field or (0,)), -r.index))
+    spatial = analysis.input_shape[2:]
+    text = (
+        f"The receptive field grows from {fmt.receptive_field(first)} at {first.name} (depth {first.depth}) "
+        f"to {fmt.receptive_field(widest)} at {widest.name} (depth {widest.depth})"
+    )
+    if spatial:
+        text += f", on an input of {fmt.shape(spatial)}"
+    text += "."
+    whole = next((r for r in analysis.layers if r.rf_global), None)
+    if whole is not None:
+        text += f" From {whole.name} on, every unit sees the whole input."
+    return text
+
+
+def _never_ran(analysis: Analysis) -> str:
+    """What the layers that never ran hold, which the cumulative shares leave out."""
+    idle = [r for r in analysis.layers if not r.called and r.params]
+    if not idle:
+        return ""
+    params = sum(r.params for r in idle)
+    tops = list(dict.fromkeys(r.name.split(".")[0] for r in idle))
+    return (
+        f"{_names(tops)} never ran in this mode and hold {fmt.num(params)} parameters, "
+        f"{_percent(params, analysis.totals.params)} of the total: the cumulative share of the parameters stops "
+        f"at {_percent(analysis.totals.params - params, analysis.totals.params)}."
+    )
+
+
+def _summary(item: Block | Run, level: int) -> dict[str, Any]:
+    """The row of a block or a run: what it is and its totals, summed from its rows."""
+    from archstats.render.hierarchy import Run, sums
+
+    total = sums(item.layers)
+    out = item.output
+    ran = any(layer.called for layer in item.layers)
+    row: dict[str, Any] = {
+        "depth": item.depth,
+        # A module that never ran (an auxiliary head in eval mode) stays folded: its row says so.
+        "open": item.depth < level and ran,
+        "ran": ran,
+        "output": fmt.sample_shape(out.output_shape),
+        "rf": fmt.receptive_field(out),
+        "jump": _jump(out),
+        "params": _count(total.params),
+        "params_note": f"{fmt.num(total.fixed_params)} fixed" if total.fixed_params else "",
+        "connections": _count(total.connections),
+        "neurons": _count(total.neurons),
+        "macs": _count(total.macs),
+        "params_formula": "",
+        "connections_formula": "",
+        "neurons_formula": "",
+        "macs_formula": "",
+    }
+    if isinstance(item, Run):
+        first, last, n = item.blocks[0], item.blocks[-1], len(item.blocks)
+        each = sums(first.layers)
+        row.update(
+            kind="run",
+            name=f"{first.name} … {last.name}",
+            type=first.type,
+            what=f"{n} identical blocks, {fmt.num(each.layers)} layers each",
+            hint=f"The layers of {first.name}; {item.blocks[1].name}"
+            + (f" … {last.name} repeat" if n > 2 else " repeats")
+            + f" them with the same counts (receptive fields grow to {fmt.receptive_field(last.output)} at {last.name}).",
+        )
+        for key in ("params", "connections", "neurons", "macs"):
+            one, all_ = getattr(each, key), getattr(total, key)
+            if one and one * n == all_:
+                row[f"{key}_formula"] = f"{n}{fmt.TIMES}{fmt.num(one)} = {fmt.num(all_)}"
+        row["parts"] = _parts(first.items, level, item.depth + 1)
+    else:
+        row.update(
+            kind="block",
+            name=item.name,
+            type=item.type,
+            what=f"{fmt.num(total.layers)} layers, "
+            + (f"{fmt.num(total.weighted)} weighted" if ran else "never called: params counted, no activity"),
+            hint="",
+        )
+        row["parts"] = _parts(item.items, level, item.depth + 1)
+    return row
+
+
+def _parts(items: Sequence[Item], level: int, depth: int = 0) -> list[dict[str, Any]]:
+    """Items as the template lays them out: consecutive rows as one table, each block or run as a fold."""
+    from archstats.render.hierarchy import Block, Run
+
+    parts: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, (Block, Run)):
+            parts.append({"fold": _summary(item, level), "rows": []})
+        elif parts and parts[-1]["rows"]:
+            parts[-1]["rows"].append({**_layer(item), "depth": depth})
+        else:
+            parts.append({"fold": None, "rows": [{**_layer(item), "depth": depth}]})
+    return parts
+
+
+def module_types(report: Report) -> dict[str, str]:
+    """Module path -> class name, from a build of the network on the meta device (no storage, no trace)."""
+    import torch
+
+    with torch.device("meta"):
+        model = report.spec.builder()
+    return {name: type(module).__name__ for name, module in model.named_modules() if name}
+
+
+def _hierarchy(report: Report) -> dict[str, Any]:
+    """The layer table as the module hierarchy, opened as deep as :data:`ROW_BUDGET` allows."""
+    from archstats.render.hierarchy import Run as RunType
+    from archstats.render.hierarchy import depth_of, open_level, outline, rows_shown, walk
+
+    analysis = report.analysis
+    items = outline(analysis.layers, module_types(report))
+    level = open_level(items, ROW_BUDGET)
+    runs: list[RunType] = []
+    walk(items, lambda item: runs.append(item) if isinstance(item, RunType) else None)
+    folded = sum(len(r.blocks) - 1 for r in runs)
+    return {
+        "parts": _parts(items, level),
+        "levels": depth_of(items),
+        "level": level,
+        "shown": rows_shown(items, level),
+        "runs": len(runs),
+        "repeated_blocks": folded,
+    }
+
+
+def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dict[str, Any]:
+    """The values the handout template shows, every number already formatted.
+
+    Args:
+        report: a traced network with its verdicts.
+        others: traces of other zoo networks at their default input, for the sections that
+            compare networks (Inception 3a with and without reductions); those missing are traced.
+
+    Returns:
+        The template's variables.
+    """
     from archstats import __version__
     from archstats.analysis import DEFINITIONS
-    from archstats.render.figures import params_macs_svg
+    from archstats.render import specials
+    from archstats.render.figures import depth_svg, per_layer_svg, share_definitions
+    from archstats.render.index import authors, title
 
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
@@ -136,8 +357,16 @@ def context(report: Report) -> dict[str, Any]:
         ),
         ("MACs", fmt.num(t.macs), "multiply-accumulates per sample"),
         ("FLOPs", fmt.num(t.flops), "2 × MACs"),
+        ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
     ]
+    hierarchy = _hierarchy(report)
+    sections = specials.sections(report, others)
+    # In page order: the first figure that needs a glyph defines it for the others.
+    figure, depth_figure, *drawings = share_definitions(
+        [per_layer_svg(analysis), depth_svg(analysis), *(s.figure for s in sections)]
+    )
+    sections = [dataclasses.replace(s, figure=d) for s, d in zip(sections, drawings)]
     return {
         "network": analysis.network,
         "summary": spec.summary,
@@ -146,8 +375,13 @@ def context(report: Report) -> dict[str, Any]:
         "glance": glance,
         "uncounted_total": fmt.ops_text(analysis.uncounted_ops),
         "definitions": [(_DEFINITION_TITLES.get(k, k.replace("_", " ")), v) for k, v in DEFINITIONS.items()],
-        "figure": params_macs_svg(analysis),
-        "layers": [_layer(layer) for layer in analysis.layers],
+        "figure": figure,
+        "depth_figure": depth_figure,
+        "kinds": _kinds(analysis),
+        "growth": _growth(analysis),
+        "never_ran": _never_ran(analysis),
+        "hierarchy": hierarchy,
+        "row_budget": ROW_BUDGET,
         "total": {
             "output": fmt.sample_shape(analysis.output_shape),
             "params": fmt.num(t.params),
@@ -155,6 +389,7 @@ def context(report: Report) -> dict[str, Any]:
             "neurons": fmt.num(t.neurons),
             "macs": fmt.num(t.macs),
         },
+        "specials": sections,
         "uncounted": _uncounted(report),
         "notes": list(analysis.notes),
         "claims": [_claim(v) for v in report.verdicts],
@@ -164,16 +399,17 @@ def context(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, others: Mapping[str, Analysis] | None = None) -> str:
     """The report as one self-contained HTML page: inline CSS and SVG, no scripts, no URLs.
 
     Args:
-        report: a traced zoo network with its verdicts.
+        report: a traced network with its verdicts.
+        others: traces of other zoo networks at their default input (see :func:`context`).
 
     Returns:
         The page; the same report gives the same bytes.
     """
-    return environment().get_template(TEMPLATE).render(**context(report))
+    return environment().get_template(TEMPLATE).render(**context(report, others))
 
 
 def environment() -> Environment:

@@ -1,0 +1,353 @@
+"""The handout's content: what the template is handed (html.context), the folded hierarchy, the special sections.
+
+Expected numbers are closed forms or published figures, each with its source:
+- AlexNet (Krizhevsky et al. 2012, Sec. 3.5 and Fig. 2): 60,965,224 parameters (the
+  article's total), conv2, conv4 and conv5 split across the two GPUs.
+- LeNet-5 (LeCun et al. 1998, Sec. II-B and Table I): C3's connection table.
+- Inception 3a (Szegedy et al. 2014, Table 1 and Fig. 2) on its 192×28×28 input.
+- ResNets (He et al. 2015, Table 1 and Sec. 4.2): blocks per stage, option B projections
+  (1×1 convolution and BatchNorm) for ResNet-18, option A (parameter-free) for CIFAR ResNets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from torch import nn
+
+from archstats.analysis import analyze
+from archstats.render import html, specials
+from archstats.render.figures import cumulative_shares, depth_svg, needs_log, per_layer_svg, share_definitions
+from archstats.render.hierarchy import Block, Item, Run, open_level, outline, rows_shown, sums
+from archstats.zoo import Report
+from models import ModelSpec
+
+ZooReport = Any  # the session fixture of conftest: name -> Report
+
+ALEXNET_PARAMS = 60_965_224  # the article's total
+FC = {"fc6": (6 * 6 * 256 + 1) * 4096, "fc7": (4096 + 1) * 4096, "fc8": (4096 + 1) * 1000}
+CONV = {
+    "conv1": (11 * 11 * 3 + 1) * 96,
+    "conv2": (5 * 5 * 48 + 1) * 256,
+    "conv3": (3 * 3 * 256 + 1) * 384,
+    "conv4": (3 * 3 * 192 + 1) * 384,
+    "conv5": (3 * 3 * 192 + 1) * 256,
+}
+
+# LeNet-5, Table I: the S2 maps each C3 map reads, as the paper prints it (columns 0-15).
+TABLE_I = (
+    "X...XXX..XXXX.XX",
+    "XX...XXX..XXXX.X",
+    "XXX...XXX..X.XXX",
+    ".XXX..XXXX..X.XX",
+    "..XXX..XXXX.XX.X",
+    "...XXX..XXXX.XXX",
+)
+# C3's weights from Table I: 6 maps read 3 S2 maps, 9 read 4, one reads all 6 (5×5 kernels, one bias per map).
+C3_PARAMS = 6 * (5 * 5 * 3 + 1) + 9 * (5 * 5 * 4 + 1) + (5 * 5 * 6 + 1)
+C3_CONNECTIONS = C3_PARAMS * 10 * 10
+
+GRID = 28 * 28  # Inception 3a keeps its 28×28 grid in every branch
+NAIVE = {  # 1×1 64, 3×3 128, 5×5 32 over all 192 maps, and a max-pool without weights
+    "branch1": ((192 + 1) * 64, GRID * 192 * 64, 64),
+    "branch2": ((3 * 3 * 192 + 1) * 128, GRID * 3 * 3 * 192 * 128, 128),
+    "branch3": ((5 * 5 * 192 + 1) * 32, GRID * 5 * 5 * 192 * 32, 32),
+    "branch4": (0, 0, 192),
+}
+REDUCED = {  # Table 1's 3a: 64; 96 -> 128; 16 -> 32; pool -> 32
+    "branch1": ((192 + 1) * 64, GRID * 192 * 64, 64),
+    "branch2": ((192 + 1) * 96 + (3 * 3 * 96 + 1) * 128, GRID * (192 * 96 + 3 * 3 * 96 * 128), 128),
+    "branch3": ((192 + 1) * 16 + (5 * 5 * 16 + 1) * 32, GRID * (192 * 16 + 5 * 5 * 16 * 32), 32),
+    "branch4": ((192 + 1) * 32, GRID * 192 * 32, 32),
+}
+
+
+def _bn(channels: int) -> int:
+    """BatchNorm's elements: weight and bias (trainable), running mean and variance (fixed)."""
+    return 4 * channels
+
+
+@pytest.fixture(scope="module")
+def contexts(zoo_report: ZooReport) -> dict[str, dict[str, Any]]:
+    return {name: html.context(zoo_report(name)) for name in ("lenet5", "alexnet")}
+
+
+def _section(context: dict[str, Any], ident: str) -> specials.Section:
+    found = [s for s in context["specials"] if s.id == ident]
+    assert len(found) == 1, [s.id for s in context["specials"]]
+    return found[0]
+
+
+# -- at a glance and where the counts go -----------------------------------------------------
+
+
+def test_glance_has_every_figure_the_issue_lists(contexts: dict[str, dict[str, Any]]) -> None:
+    glance = {label: (value, note) for label, value, note in contexts["alexnet"]["glance"]}
+    assert list(glance) == [
+        "input", "output", "depth", "parameters", "connections", "neurons", "MACs", "FLOPs", "paper", "device",
+    ]  # fmt: skip
+    assert glance["parameters"][0] == f"{ALEXNET_PARAMS:,}"
+    assert glance["parameters"][1] == f"trainable {ALEXNET_PARAMS:,}, fixed 0"
+    assert glance["paper"][0] == "Krizhevsky et al. 2012"
+    assert "without the input" in glance["neurons"][1]
+    assert glance["FLOPs"][1] == "2 × MACs"
+    lenet = {label: (value, note) for label, value, note in contexts["lenet5"]["glance"]}
+    assert lenet["parameters"][1] == "trainable 60,000, fixed 840"  # LeCun et al. 1998: 60,000; 10×84 prototypes
+
+
+def test_alexnet_fc_layers_hold_their_share(contexts: dict[str, dict[str, Any]], zoo_report: ZooReport) -> None:
+    assert sum(FC.values()) + sum(CONV.values()) == ALEXNET_PARAMS
+    share = f"{100 * sum(FC.values()) / ALEXNET_PARAMS:.1f}%"
+    assert share == "96.2%"  # the article's figure
+    kinds = contexts["alexnet"]["kinds"]
+    linear = next(row for row in kinds["rows"] if row["type"] == "Linear")
+    assert linear["params"] == f"{sum(FC.values()):,}"
+    assert linear["params_share"] == share
+    assert linear["names"] == "fc6, fc7, fc8"
+    assert kinds["sentences"][0].startswith(f"The 3 Linear layers (fc6, fc7, fc8) hold {share} of the parameters")
+    # The same share read off the cumulative figure: everything up to conv5, then the rest.
+    shares = cumulative_shares(zoo_report("alexnet").analysis, "params")
+    assert shares[4] == pytest.approx(100 * sum(CONV.values()) / ALEXNET_PARAMS)
+    assert shares[-1] == pytest.approx(100.0)
+
+
+def test_receptive_field_growth_is_stated(contexts: dict[str, dict[str, Any]]) -> None:
+    # AlexNet: conv1 sees 11×11; pool5 sees 195×195 (article, receptive field section).
+    assert contexts["alexnet"]["growth"].startswith("The receptive field grows from 11×11 at conv1")
+    assert "195×195 at pool5" in contexts["alexnet"]["growth"]
+
+
+# -- the special sections --------------------------------------------------------------------
+
+
+def test_lenet_c3_grid_is_table_one(contexts: dict[str, dict[str, Any]]) -> None:
+    c3 = _section(contexts["lenet5"], "c3-table")
+    table = c3.data["table"]  # outputs x inputs, from the built module
+    assert [[table[o][i] for o in range(16)] for i in range(6)] == [[c == "X" for c in row] for row in TABLE_I]
+    assert c3.data["params"] == C3_PARAMS == 1_516
+    assert c3.data["connections"] == C3_CONNECTIONS == 151_600
+    rows = c3.tables[0].rows
+    assert [r[2] for r in rows] == [
+        f"6×(5×5×3+1) = {6 * 76}",
+        f"9×(5×5×4+1) = {9 * 101}",
+        f"1×(5×5×6+1) = {151}",
+    ]
+    assert c3.tables[0].foot[2] == "1,516"
+    assert "<svg" in c3.figure
+
+
+def test_lenet_prototypes_come_from_the_model_not_the_zeroed_trace(contexts: dict[str, dict[str, Any]]) -> None:
+    rbf = _section(contexts["lenet5"], "rbf-prototypes")
+    prototypes = rbf.data["prototypes"]
+    assert (rbf.data["width"], rbf.data["height"]) == (7, 12)  # LeCun et al. 1998, Sec. II-B: 7×12 bitmaps
+    assert len(prototypes) == 10 and all(len(p) == 84 for p in prototypes)
+    assert {v for p in prototypes for v in p} == {-1.0, 1.0}
+    assert len(set(prototypes)) == 10  # ten different digits, not the trace's zeros
+
+
+def test_alexnet_towers_are_read_from_the_groups(contexts: dict[str, dict[str, Any]]) -> None:
+    towers = _section(contexts["alexnet"], "towers")
+    assert towers.data["towers"] == 2
+    assert {name for name, g in towers.data["groups"].items() if g == 2} == {"conv2", "conv4", "conv5"}
+    # A one-tower conv2, conv4, conv5 would read all maps: twice the kernel weights of each.
+    saved = 5 * 5 * 48 * 256 + 3 * 3 * 192 * 384 + 3 * 3 * 192 * 256
+    assert towers.data["saved_params"] == saved
+    rows = {row[0]: row for row in towers.tables[0].rows}
+    assert rows["conv2"][4] == f"2×(5×5×48+1)×128 = {CONV['conv2']:,}"
+    assert rows["conv3"][2] == "all 256 maps of both towers"
+    assert rows["conv1"][2] == "all 3 maps of the input"
+
+
+@pytest.mark.parametrize("name", ["inception-3a", "inception-3a-naive"])
+def test_inception_3a_side_by_side(zoo_report: ZooReport, name: str) -> None:
+    section = _section(html.context(zoo_report(name)), "inception-3a")
+    assert section.data["naive"] == NAIVE
+    assert section.data["reduced"] == REDUCED
+    naive_total = (sum(v[0] for v in NAIVE.values()), sum(v[1] for v in NAIVE.values()), 64 + 128 + 32 + 192)
+    reduced_total = (sum(v[0] for v in REDUCED.values()), sum(v[1] for v in REDUCED.values()), 256)
+    assert section.data["naive_totals"] == naive_total
+    assert section.data["reduced_totals"] == reduced_total
+
+
+def test_resnet_shortcuts_identity_and_projection(zoo_report: ZooReport) -> None:
+    section = _section(html.context(zoo_report("resnet-18")), "shortcuts")
+    blocks = section.data["blocks"]
+    assert len(blocks) == 2 + 2 + 2 + 2  # He et al. 2015, Table 1: [2, 2, 2, 2] basic blocks
+    projections = {name: params for name, (kind, params) in blocks.items() if kind == "projection"}
+    # Option B where the maps double and the grid halves: a 1×1 convolution and BatchNorm.
+    expected = {
+        "layer2.0": 64 * 128 + _bn(128),
+        "layer3.0": 128 * 256 + _bn(256),
+        "layer4.0": 256 * 512 + _bn(512),
+    }
+    assert projections == expected
+    assert section.data["shortcut_params"] == sum(expected.values())
+    assert section.tables[0].foot[5] == f"{sum(expected.values()):,}"
+
+
+def test_cifar_resnet_shortcuts_are_parameter_free(zoo_report: ZooReport) -> None:
+    section = _section(html.context(zoo_report("resnet-20")), "shortcuts")
+    kinds = [kind for kind, _ in section.data["blocks"].values()]
+    assert len(kinds) == 9  # 6n+2 = 20: n = 3 blocks per stage (He et al. 2015, Sec. 4.2)
+    assert kinds.count("parameter-free") == 2  # option A where stages 2 and 3 begin
+    assert section.data["shortcut_params"] == 0
+
+
+def test_sections_by_family() -> None:
+    assert specials.specials_for("lenet5") == (specials.lenet_c3, specials.lenet_rbf)
+    assert specials.specials_for("alexnet") == (specials.alexnet_towers,)
+    assert specials.specials_for("resnet-1202") == (specials.resnet_shortcuts,)
+    assert specials.specials_for("vgg-d") == ()
+
+
+# -- the folded hierarchy --------------------------------------------------------------------
+
+
+def _check_sums(items: Sequence[Item]) -> None:
+    """Every block's totals are the sums of its items'."""
+    for item in items:
+        if isinstance(item, Block):
+            inner = [
+                layer
+                for child in item.items
+                for layer in (child.layers if isinstance(child, (Block, Run)) else (child,))
+            ]
+            assert sums(item.layers) == sums(inner)
+            _check_sums(item.items)
+        elif isinstance(item, Run):
+            assert sums(item.layers) == sums([layer for block in item.blocks for layer in block.layers])
+            _check_sums(item.blocks)
+
+
+@pytest.mark.parametrize("name", ["resnet-20", "googlenet", "lenet5"])
+def test_folded_totals_add_up_to_the_network(zoo_report: ZooReport, name: str) -> None:
+    analysis = zoo_report(name).analysis
+    items = outline(analysis.layers, html.module_types(zoo_report(name)))
+    every = [layer for item in items for layer in (item.layers if isinstance(item, (Block, Run)) else (item,))]
+    assert sorted(layer.index for layer in every) == [layer.index for layer in analysis.layers]
+    total = sums(every)
+    t = analysis.totals
+    assert (total.params, total.trainable_params, total.fixed_params, total.connections, total.neurons, total.macs) == (
+        t.params, t.trainable_params, t.fixed_params, t.connections, t.neurons, t.macs,
+    )  # fmt: skip
+    _check_sums(items)
+
+
+def test_identical_blocks_fold_into_runs(zoo_report: ZooReport) -> None:
+    analysis = zoo_report("resnet-20").analysis
+    items = outline(analysis.layers)
+    stages = {item.name: item for item in items if isinstance(item, Block)}
+    assert list(stages) == ["layer1", "layer2", "layer3"]
+    # Stage 1 keeps 16 maps throughout: its 3 blocks are one run. Stages 2 and 3 start with a
+    # block that halves the grid, then 2 identical blocks.
+    (run,) = stages["layer1"].items
+    assert isinstance(run, Run) and [b.name for b in run.blocks] == ["layer1.0", "layer1.1", "layer1.2"]
+    first, rest = stages["layer2"].items
+    assert isinstance(first, Block) and first.name == "layer2.0"
+    assert isinstance(rest, Run) and [b.name for b in rest.blocks] == ["layer2.1", "layer2.2"]
+    # A basic block of stage 1: two 3×3 convolutions of 16 maps, no bias, each with BatchNorm.
+    block = 2 * (3 * 3 * 16 * 16) + 2 * _bn(16)
+    assert sums(run.layers).params == 3 * block
+    # The run's row says so, with its derivation.
+    parts = html.context(zoo_report("resnet-20"))["hierarchy"]["parts"]
+    folds = {p["fold"]["name"]: p["fold"] for p in parts if p["fold"]}
+    (inner,) = folds["layer1"]["parts"]
+    assert inner["fold"]["name"] == "layer1.0 … layer1.2"
+    assert inner["fold"]["params_formula"] == f"3×{block:,} = {3 * block:,}"
+
+
+def test_deep_networks_open_only_what_fits(zoo_report: ZooReport) -> None:
+    r = zoo_report("resnet-56")
+    hierarchy = html.context(r)["hierarchy"]
+    items = outline(r.analysis.layers)
+    assert hierarchy["shown"] == rows_shown(items, hierarchy["level"]) <= html.ROW_BUDGET
+    assert hierarchy["shown"] < len(r.analysis.layers) / 2
+    # One level deeper would not fit, or there is none.
+    assert hierarchy["level"] == hierarchy["levels"] or rows_shown(items, hierarchy["level"] + 1) > html.ROW_BUDGET
+    page = html.render(r)
+    assert page.count('<details class="fold') == _folds(items)
+    assert page.count("<tr class=") <= html.ROW_BUDGET
+
+
+def _folds(items: Sequence[Item]) -> int:
+    """Fold rows the page has: every block and run, a run's first block opened in its place."""
+    count = 0
+    for item in items:
+        if isinstance(item, Block):
+            count += 1 + _folds(item.items)
+        elif isinstance(item, Run):
+            count += 1 + _folds(item.blocks[0].items)
+    return count
+
+
+def test_open_level_is_the_deepest_that_fits() -> None:
+    assert open_level((), 10) == 0
+
+
+# -- user models: names are text ---------------------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def _hostile_report() -> Report:
+    inner = nn.Sequential(OrderedDict([("conv", nn.Conv2d(3, 4, 3)), (HOSTILE, nn.ReLU())]))
+    Hostile = type(HOSTILE, (nn.Module,), {})  # a class whose name is markup
+    model = nn.Sequential(OrderedDict([("<b>block</b>", inner), ("odd", Hostile()), ("head", nn.Conv2d(4, 2, 1))]))
+    model.odd.forward = lambda x: x  # type: ignore[method-assign]
+    analysis = analyze(model, (1, 3, 8, 8), device="cpu", name=HOSTILE)
+    spec = ModelSpec(
+        name=HOSTILE, builder=lambda: model, input_shape=(1, 3, 8, 8), paper="", year=None, summary=HOSTILE
+    )
+    return Report(spec, analysis, ())
+
+
+def test_markup_in_names_renders_as_text() -> None:
+    r = _hostile_report()
+    page = html.render(r)
+    assert "<script" not in page.lower()
+    assert "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;block&lt;/b&gt;" in page  # the fold's summary row
+    assert html.context(r)["specials"] == []
+
+
+# -- the page as a whole -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["lenet5", "alexnet"])
+def test_page_is_one_valid_self_contained_file(zoo_report: ZooReport, name: str) -> None:
+    page = html.render(zoo_report(name))
+    assert "<script" not in page.lower() and "http" not in page.replace("http://www.w3.org", "")
+    assert "@page { size: A4" in page
+    assert "break-inside: avoid" in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "an id is defined twice"
+    refs = set(re.findall(r'href="#([^"]+)"', page)) | set(re.findall(r"url\(#([^)]+)\)", page))
+    assert refs <= set(ids), f"figures refer to undefined ids: {sorted(refs - set(ids))[:3]}"
+
+
+def test_shared_definitions_keep_the_first() -> None:
+    glyph = '<defs><path id="g1" d="M 0 0"/></defs><use xlink:href="#g1"/>'
+    first, second = share_definitions([f"<svg>{glyph}</svg>", f"<svg>{glyph}</svg>"])
+    assert first == f"<svg>{glyph}</svg>"
+    assert second == '<svg><defs></defs><use xlink:href="#g1"/></svg>'
+
+
+def test_figures_choose_log_scales_by_range(zoo_report: ZooReport) -> None:
+    assert needs_log([34_944, 37_752_832])  # AlexNet's params per layer
+    assert not needs_log([64, 128, 192])
+    assert per_layer_svg(dataclasses.replace(zoo_report("lenet5").analysis, layers=())) == ""
+    assert depth_svg(dataclasses.replace(zoo_report("lenet5").analysis, layers=())) == ""
+
+
+def test_handout_figures_are_fast_and_small_for_a_deep_network(zoo_report: ZooReport) -> None:
+    analysis = zoo_report("resnet-110").analysis
+    weighted = sum(1 for layer in analysis.layers if layer.weighted)
+    svg = per_layer_svg(analysis)
+    # No text per layer past 40: the figure's size does not grow with the layers.
+    assert svg.count("<use") < 600 < weighted * 6
