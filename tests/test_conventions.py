@@ -288,3 +288,15 @@ def test_sweep_bad_input_is_one_sentence(argv: list[str], words: str, capsys: py
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_handout_shows_the_conventions_table(zoo_report: Callable[[str], Report]) -> None:
+    from archstats.render import html
+
+    report = zoo_report("resnet-50")
+    rows = html.context(report)["conventions"]
+    figures = conventions.figures(report.analysis)
+    assert [(r["name"], r["value"]) for r in rows] == [(n, f"{v:,}") for n, v in figures.items()]
+    assert [r["name"] for r in rows if r["chosen"]] == ["fvcore"]  # the layer table's MACs column
+    page = html.render(report)
+    assert "One network, five counts" in page and "BatchNorm" in page

@@ -333,7 +333,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
     """
     from archstats import __version__
     from archstats.analysis import DEFINITIONS
-    from archstats.render import specials
+    from archstats.render import reconcile, specials
     from archstats.render.figures import depth_svg, per_layer_svg, share_definitions
     from archstats.render.index import authors, title
 
@@ -355,8 +355,8 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
             fmt.num(t.neurons),
             f"without the input; {fmt.num(t.neurons_with_input)} with its {fmt.num(t.input_units)} units",
         ),
-        ("MACs", fmt.num(t.macs), "multiply-accumulates per sample"),
-        ("FLOPs", fmt.num(t.flops), "2 × MACs"),
+        ("MACs", fmt.num(t.macs), "multiply-accumulates per sample, fvcore's convention"),
+        ("FLOPs", fmt.num(t.flops), "2 per multiply-add of the weighted layers"),
         ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
     ]
@@ -378,6 +378,8 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
         "figure": figure,
         "depth_figure": depth_figure,
         "kinds": _kinds(analysis),
+        "conventions": reconcile.rows(report),
+        "conventions_unpriced": reconcile.unpriced(report),
         "growth": _growth(analysis),
         "never_ran": _never_ran(analysis),
         "hierarchy": hierarchy,
