@@ -242,11 +242,6 @@ def test_no_text_runs_past_the_margins(printed: dict[str, Printed], name: str) -
     assert outside == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the handout's layer table (its derivations do not wrap) and its claims table (verdict labels, "
-    "long values) are wider than A4's printable width; Chromium prints them shrunk to fit",
-)
 @pytest.mark.parametrize("name", NETWORKS)
 def test_handout_tables_fit_the_width_of_a4(printed: dict[str, Printed], name: str) -> None:
     """Laid out for print at A4's width less the page's margins, nothing sticks out.

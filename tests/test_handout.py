@@ -95,7 +95,7 @@ def test_glance_has_every_figure_the_issue_lists(contexts: dict[str, dict[str, A
     assert glance["parameters"][1] == f"trainable {ALEXNET_PARAMS:,}, fixed 0"
     assert glance["paper"][0] == "Krizhevsky et al. 2012"
     assert "without the input" in glance["neurons"][1]
-    assert glance["FLOPs"][1] == "2 × MACs"
+    assert glance["FLOPs"][1] == "2 per multiply-add of the weighted layers"
     lenet = {label: (value, note) for label, value, note in contexts["lenet5"]["glance"]}
     assert lenet["parameters"][1] == "trainable 60,000, fixed 840"  # LeCun et al. 1998: 60,000; 10×84 prototypes
 

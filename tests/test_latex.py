@@ -95,7 +95,7 @@ def test_columns_are_the_handouts(zoo_report: ZooReport) -> None:
     """Every column of the handout's layer table is in the LaTeX table, in the same order."""
     r = zoo_report("lenet5")
     page = html.render(r)
-    table = page[page.index('<table class="layers">') :]
+    table = page[page.index('<table class="layers head">') :]
     head = table[: table.index("</thead>")]
     handout = [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", head) if h != "#"]
     header = _header(latex.to_latex(r))
