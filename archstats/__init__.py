@@ -7,9 +7,36 @@
 
 from __future__ import annotations
 
-from archstats.analysis import DEFINITIONS, Analysis, Layer, Totals, analyze
-from archstats.ledger import Claim, Verdict
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archstats.analysis import DEFINITIONS, Analysis, Layer, Totals, analyze
+    from archstats.ledger import Claim, Verdict
 
 __version__ = "0.1.0"
 
 __all__ = ["DEFINITIONS", "Analysis", "Claim", "Layer", "Totals", "Verdict", "__version__", "analyze"]
+
+# Imported on first use, so that `archstats --help` and a usage error do not wait for torch.
+_LAZY = {
+    "DEFINITIONS": "archstats.analysis",
+    "Analysis": "archstats.analysis",
+    "Layer": "archstats.analysis",
+    "Totals": "archstats.analysis",
+    "analyze": "archstats.analysis",
+    "Claim": "archstats.ledger",
+    "Verdict": "archstats.ledger",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'archstats' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
