@@ -14,7 +14,7 @@ of shapes, one per operator that fvcore (or archstats, for ``aten::cdist`` and
 ``aten::_convolution_mode``) gives a handle. Ops fvcore ignores (shape and memory ops)
 are not counted; every other op, and the arithmetic ops that fvcore ignores although
 they compute (``relu``, ``clamp``, ``max``), is *uncounted*, with how often it ran.
-A Python function that the call table (:data:`CALLS`) does not know (``F.local_response_norm``, a loss)
+A Python function that the call table (:data:`CALLS`) does not know (a loss, an attention helper)
 runs under a ``TorchDispatchMode`` instead, and each ATen op it dispatches is named
 back to the node jit records for it (``_softmax`` is ``aten::softmax``,
 ``constant_pad_nd`` is ``aten::pad``). Attribution is the recorder's: the innermost
@@ -338,6 +338,21 @@ def _named(*ops: str) -> Handler:
     return handler
 
 
+def _local_response_norm(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
+    """``F.local_response_norm`` as jit records its body: a square, a pad, an average over the
+    channel window, then ``mul``, ``add``, ``pow`` and the division.
+
+    A rule rather than the dispatch mode: LRN is in AlexNet, GoogLeNet and VGG-A-LRN, and
+    the first use of a dispatch mode in a process imports about 800 modules (a second).
+    """
+    x = _arg(args, kwargs, 0, "input")
+    if x.numel() == 0:
+        return
+    pool = "aten::avg_pool2d" if x.dim() == 3 else "aten::avg_pool3d"
+    for op in ("aten::mul", "aten::pad", pool, "aten::mul", "aten::add", "aten::pow", "aten::div"):
+        counter.count(op)
+
+
 def _in_place(op: str, index: int) -> Handler:
     """A function with an ``inplace`` flag: ``aten::op_`` when set, else ``aten::op``."""
 
@@ -522,7 +537,7 @@ def _python_calls() -> dict[Any, Handler | None]:
         F.softmin: _named("aten::neg", "aten::softmax"), F.softsign: _named("aten::abs", "aten::add", "aten::div"),
         F.tanhshrink: _named("aten::tanh", "aten::sub"), F.pad: _named("aten::pad"),
         F.embedding: _named("aten::embedding"), F.unfold: _named("aten::im2col"), F.fold: _named("aten::col2im"),
-        F.normalize: _normalize,
+        F.normalize: _normalize, F.local_response_norm: _local_response_norm,
         F.batch_norm: _batch_norm(3, 5), F.layer_norm: _norm("aten::layer_norm", 2),
         F.group_norm: _norm("aten::group_norm", 2), F.instance_norm: _norm("aten::instance_norm", 3),
         F.max_pool1d: _max_pool(1, False), F.max_pool2d: _max_pool(2, False), F.max_pool3d: _max_pool(3, False),

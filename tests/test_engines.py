@@ -207,6 +207,15 @@ def test_user_model_counts_equal_fvcores(factory: Callable[[], nn.Module], shape
     assert any(counted.macs.values()) and any(counted.uncounted.values())
 
 
+@pytest.mark.parametrize("shape", [(2, 6, 9), (2, 6, 5, 5), (2, 6, 3, 4, 4)], ids=["1d", "2d", "3d"])
+def test_local_response_norm_counts_equal_fvcores(shape: tuple[int, ...]) -> None:
+    # LRN is counted by a rule that names the ops of its body as jit records them
+    model = nn.Sequential(nn.LocalResponseNorm(3), nn.LocalResponseNorm(4, k=2.0))
+    counted, traced = both_engines(model, torch.randn(shape))
+    assert_same_counts(counted, traced)
+    assert counted.uncounted["0"]["aten::mul"] == 2
+
+
 def test_attention_macs_equal_fvcores() -> None:
     # nn.MultiheadAttention is one Python function of forty-odd ops; jit also records the
     # arithmetic it does on sizes (see archstats.dispatch). The MACs are the same.

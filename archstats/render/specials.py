@@ -119,6 +119,14 @@ def _built(report: Report) -> Any:
     return report.spec.builder()
 
 
+def _holding(report: Report, attribute: str) -> tuple[str, Any] | None:
+    """The first module of the built network that holds ``attribute`` (a buffer), with its name."""
+    for name, module in _built(report).named_modules():
+        if getattr(module, attribute, None) is not None:
+            return name, module
+    return None
+
+
 def _c3_grid(table: Sequence[Sequence[bool]], name: str, source: str) -> Callable[[Figure], None]:
     def draw(fig: Figure) -> None:
         outputs, inputs = len(table), len(table[0])
@@ -146,11 +154,10 @@ def _c3_grid(table: Sequence[Sequence[bool]], name: str, source: str) -> Callabl
 
 def lenet_c3(report: Report, others: Others) -> Section | None:
     """The partial connection table of LeNet-5's C3 (LeCun et al. 1998, Table I), from the built module."""
-    model = _built(report)
-    found = [(name, m) for name, m in model.named_modules() if getattr(m, "table", None) is not None]
-    if not found:
+    found = _holding(report, "table")
+    if found is None:
         return None
-    name, module = found[0]
+    name, module = found
     try:
         layer = report.analysis.layer(name)
     except KeyError:
@@ -251,11 +258,10 @@ def _bitmaps(prototypes: Sequence[Sequence[float]], width: int, height: int) -> 
 
 def lenet_rbf(report: Report, others: Others) -> Section | None:
     """LeNet-5's fixed RBF prototypes, drawn as the bitmaps they are, from the built module."""
-    model = _built(report)
-    found = [(name, m) for name, m in model.named_modules() if getattr(m, "prototypes", None) is not None]
-    if not found:
+    found = _holding(report, "prototypes")
+    if found is None:
         return None
-    name, module = found[0]
+    name, module = found
     prototypes = module.prototypes.tolist()
     try:
         layer = report.analysis.layer(name)
