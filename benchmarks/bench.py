@@ -236,7 +236,7 @@ def _phases(device: str, clock: Clock, out: str) -> dict[str, Any]:
 
         return cli, zoo, analyze
 
-    cli, zoo, analyze = clock.time("import archstats (+fvcore, models)", import_archstats)
+    cli, zoo, analyze = clock.time("import archstats and the zoo", import_archstats)
     import torch
 
     spec = zoo.spec("alexnet")
@@ -261,9 +261,12 @@ def _phases(device: str, clock: Clock, out: str) -> dict[str, Any]:
         return figures, html, terminal
 
     figures, html, terminal = clock.time("import matplotlib, jinja2, renderers", import_render)
-    svg = clock.time("figure (matplotlib to SVG)", lambda: figures.params_macs_svg(analysis))
-    figures.params_macs_svg = lambda _analysis: svg  # the page below takes the figure drawn above
-    page = clock.time("render HTML (Jinja2)", lambda: html.render(report))
+    per_layer = clock.time("figure per layer (matplotlib to SVG)", lambda: figures.per_layer_svg(analysis))
+    along_depth = clock.time("figure along the depth (matplotlib to SVG)", lambda: figures.depth_svg(analysis))
+    # The page below takes the figures drawn above.
+    figures.per_layer_svg = lambda _analysis: per_layer
+    figures.depth_svg = lambda _analysis: along_depth
+    page = clock.time("render HTML (Jinja2, the special sections' drawings)", lambda: html.render(report))
     table = clock.time("render terminal table", lambda: terminal.render(report))
 
     def write() -> None:
