@@ -33,7 +33,7 @@ In order, each one explained from the one before it (:func:`reconcile`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -184,23 +184,25 @@ def figures(analysis: Analysis) -> dict[str, int]:
 class Step:
     """One row of the reconciliation: a convention's figure and why it differs from the row before.
 
-    ``parts`` are the measured pieces of the difference, signed: they add up to it.
+    ``lead`` says why in words; ``parts`` are the measured pieces of the difference, signed:
+    they add up to it.
     """
 
     convention: Convention
     value: int
     difference: int | None  # from the previous row; None for the first
-    reason: str
+    lead: str
     parts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The lead and the parts as one line: ``fvcore also counts: BatchNorm +21,174,272``."""
+        shown = [f"{words} {_signed(n)}" for words, n in self.parts if n]
+        return f"{self.lead}: {', '.join(shown)}" if shown else self.lead
 
 
 def _signed(n: int) -> str:
     return f"+{fmt_int(n)}" if n >= 0 else f"−{fmt_int(-n)}"
-
-
-def _explain(lead: str, parts: Sequence[tuple[str, int]]) -> str:
-    shown = [f"{words} {_signed(n)}" for words, n in parts if n]
-    return f"{lead}: {', '.join(shown)}" if shown else lead
 
 
 def reconcile(analysis: Analysis) -> list[Step]:
@@ -246,7 +248,7 @@ def reconcile(analysis: Analysis) -> list[Step]:
                 CONVENTIONS[name],
                 value,
                 None if previous is None else value - previous,
-                _explain(leads[name], parts[name]),
+                leads[name],
                 tuple(parts[name]),
             )
         )

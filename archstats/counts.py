@@ -231,7 +231,7 @@ _BINARY = frozenset(
     }
 )  # fmt: skip
 _STATISTIC_NORMS = frozenset({"layer_norm", "group_norm", "instance_norm", "rms_norm"})
-_DROPOUT = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
+DROPOUT = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
 
 # Rules, per output element unless stated (documented in ``archstats.conventions``).
 BATCH_NORM_EVAL = 2  # one scale and one shift per element: the statistics are constants
@@ -271,7 +271,7 @@ def elementwise_ops(
         return (ACTIVATION, out_elements)
     if name in _SOFTMAX:
         return (ACTIVATION, out_elements * SOFTMAX_OPS)
-    if name in _DROPOUT:
+    if name in DROPOUT:
         return (ELEMENTWISE, out_elements if training else 0)  # one multiply by the scaled mask
     if name in _BINARY:
         return (ELEMENTWISE, out_elements)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from archstats.counts import WeightedOp, cdist_op, conv_op, elementwise_ops, linear_op
+from archstats.counts import DROPOUT, WeightedOp, cdist_op, conv_op, elementwise_ops, linear_op
 from archstats.dispatch import OpCounter
 from archstats.receptive import Field, expand, merge
 
@@ -260,7 +260,7 @@ class _Recorder(TorchFunctionMode):
             cost = elementwise_ops(name, int(x.numel()), int(out.numel()), window=math.prod(kernel))
         elif name == "local_response_norm":
             cost = elementwise_ops(name, int(x.numel()), int(out.numel()), window=int(_arg(args, kwargs, 1, "size", 1)))
-        elif name in ("batch_norm", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"):
+        elif name == "batch_norm" or name in DROPOUT:
             training = bool(_arg(args, kwargs, 5 if name == "batch_norm" else 2, "training", False))
             cost = elementwise_ops(name, int(x.numel()), int(out.numel()), training=training)
         else:

@@ -29,7 +29,7 @@ def rows(report: Report) -> list[dict[str, Any]]:
                 "difference": "" if step.difference is None else _signed(step.difference),
                 "summary": c.summary,
                 "parts": [(words, _signed(n)) for words, n in step.parts if n],
-                "lead": step.reason.split(":", 1)[0],
+                "lead": step.lead,
                 "sources": c.sources,
             }
         )
