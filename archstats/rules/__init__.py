@@ -1,0 +1,91 @@
+"""One registration per op: how each operator is counted, in one table.
+
+A rule is a pure function of shapes (and of the flags that change the count), registered
+under the names the engines see for the op, with its category and the named conventions
+(:mod:`archstats.conventions`) whose figure takes its count. The dispatch engine, the
+fvcore engine, the conventions and the backward count all read this one table; adding an
+op is one decorated function and one test.
+
+    @register("aten::mm", key="mm", category=MULTIPLY_ADD)
+    def mm(a: Shape, b: Shape) -> int:
+        \"\"\"Rows times inner size times columns.\"\"\"
+        return a[0] * a[1] * b[1]
+
+Registering an op twice raises: a reader finds the rule for an op in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, TypeVar
+
+Shape = Sequence[int]
+
+Category = Literal[
+    "multiply-add",  # weighted ops: convolutions, linear maps, matrix products, attention, recurrent cells
+    "normalisation",
+    "pooling",
+    "activation",
+    "elementwise",
+    "resampling",
+]
+MULTIPLY_ADD: Category = "multiply-add"
+NORMALISATION: Category = "normalisation"
+POOLING: Category = "pooling"
+ACTIVATION: Category = "activation"
+ELEMENTWISE: Category = "elementwise"
+RESAMPLING: Category = "resampling"
+
+# The conventions that take a multiply-add rule's count (fvcore's MACs include them all).
+WEIGHTED: frozenset[str] = frozenset({"macs", "fvcore", "flops", "flops-all"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one op is counted.
+
+    Attributes:
+        op: the name the engines count it under (``aten::linear``).
+        key: the key its count is reported under, fvcore's where fvcore has one (``linear``).
+        category: what kind of work it is.
+        formula: a pure function of shapes (and flags) returning its count for the whole batch.
+        conventions: the named conventions whose figure includes that count.
+    """
+
+    op: str
+    key: str
+    category: Category
+    formula: Callable[..., int]
+    conventions: frozenset[str]
+
+    @property
+    def doc(self) -> str:
+        """The formula's one-line statement, for definitions and handouts."""
+        lines = (self.formula.__doc__ or "").strip().splitlines()
+        return lines[0] if lines else ""
+
+
+_TABLE: dict[str, Rule] = {}
+TABLE: Mapping[str, Rule] = MappingProxyType(_TABLE)
+
+F = TypeVar("F", bound=Callable[..., int])
+
+
+def register(*ops: str, key: str, category: Category, conventions: Iterable[str] = WEIGHTED) -> Callable[[F], F]:
+    """Register ``formula`` as the rule of each of ``ops``; an op registered twice raises."""
+
+    def decorator(formula: F) -> F:
+        for op in ops:
+            if op in _TABLE:
+                raise ValueError(f"{op} has a rule already ({_TABLE[op].formula.__qualname__})")
+            _TABLE[op] = Rule(op, key, category, formula, frozenset(conventions))
+        return formula
+
+    return decorator
+
+
+def rule(op: str) -> Rule | None:
+    """The rule registered for ``op``, or ``None``."""
+    return _TABLE.get(op)
