@@ -23,7 +23,8 @@ from archstats.counts import (
     params_formula,
     sum_formula,
 )
-from archstats.trace import ENGINES, ForwardError, ModuleTrace, RunTrace, Window, run
+from archstats.engines import ENGINES, run
+from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,7 +91,7 @@ class Layer:
     uncounted_ops: Mapping[str, int]
     ops: tuple[WeightedOp, ...]
     windows: tuple[Window, ...]
-    # Elementwise ops per sample by category (``archstats.counts.elementwise_ops``), and
+    # Elementwise ops per sample by category (``archstats.rules.elementwise``), and
     # the functions with no elementwise rule with their calls: for the flops-all convention.
     arith: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     unpriced: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
@@ -298,7 +299,7 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         fixed_params=n_fixed,
         connections=connections,
         neurons=neurons,
-        macs=sum(by_op.values()),
+        macs=conventions.of_ops(by_op, "fvcore"),
         macs_by_op=MappingProxyType(by_op),
         receptive_field=f.size if (f is not None and spatial_out) else None,
         jump=f.jump if (f is not None and spatial_out and not f.is_global) else None,

@@ -17,6 +17,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from archstats.engines import DEFAULT as DEFAULT_ENGINE
+from archstats.engines import ENGINES
+
 if TYPE_CHECKING:
     from archstats.zoo import Report
 
@@ -492,7 +495,7 @@ def _device_argument(parser: argparse.ArgumentParser) -> None:
 
 def _engine_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--engine", choices=("dispatch", "fvcore"), default="dispatch",
+        "--engine", choices=ENGINES, default=DEFAULT_ENGINE,
         help="how MACs are counted: from the forward pass's calls (default) or by fvcore's jit trace; the same figures",
     )  # fmt: skip
 

@@ -37,26 +37,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archstats.counts import ACTIVATION, ELEMENTWISE, NORMALISATION, POOLING, fmt_int
+from archstats import rules
+from archstats.counts import fmt_int
+from archstats.rules import ACTIVATION, ELEMENTWISE, NORMALISATION, POOLING
 
 if TYPE_CHECKING:
     from archstats.analysis import Analysis, Layer
-
-# fvcore's operator keys for multiply-add ops, and archstats' distance op.
-MULTIPLY_ADD_OPS = ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "cdist")
-
-# What fvcore's other keys count, for the reconciliation's wording.
-_FVCORE_EXTRAS = {
-    "batchnorm": "BatchNorm",
-    "batch_norm": "BatchNorm",
-    "group_norm": "GroupNorm",
-    "layer_norm": "LayerNorm",
-    "instance_norm": "InstanceNorm",
-    "adaptive_avg_pool2d": "adaptive average pooling",
-    "upsample_nearest2d": "nearest upsampling",
-    "upsample_bilinear2d": "bilinear upsampling",
-    "grid_sampler": "grid sampling",
-}
 
 _ARITH_WORDS = {
     NORMALISATION: "normalisation",
@@ -137,9 +123,14 @@ NAMES: tuple[str, ...] = tuple(CONVENTIONS)
 DEFAULT = "fvcore"  # the MACs column and the JSON contract's ``macs``
 
 
+def of_ops(by_op: Mapping[str, int], name: str) -> int:
+    """The part of MACs by operator key (``Layer.macs_by_op``) that the convention ``name`` counts."""
+    return sum(n for key, n in by_op.items() if rules.counted_under(key, name))
+
+
 def multiply_adds(layer: Layer) -> int:
     """The multiply-accumulates of a layer's weighted ops, no bias (the ``macs`` convention)."""
-    return sum(n for op, n in layer.macs_by_op.items() if op in MULTIPLY_ADD_OPS)
+    return of_ops(layer.macs_by_op, "macs")
 
 
 def bias_additions(layer: Layer) -> int:
@@ -209,13 +200,17 @@ def reconcile(analysis: Analysis) -> list[Step]:
     """Every convention's total, each explained from the one before it, with the gap's parts measured."""
     layers = analysis.layers
     values = figures(analysis)
-    extras: dict[str, int] = {}
+    extras: dict[str, int] = {}  # fvcore's alone: normalisation, resampling, adaptive pooling
+    left_out: dict[str, int] = {}  # the multiply-adds fvcore leaves out: attention, recurrent cells
     for layer in layers:
         for op, n in layer.macs_by_op.items():
-            if op not in MULTIPLY_ADD_OPS:
-                label = _FVCORE_EXTRAS.get(op, op)
-                extras[label] = extras.get(label, 0) + n
+            fvcore, macs_ = rules.counted_under(op, "fvcore"), rules.counted_under(op, "macs")
+            if fvcore and not macs_:
+                extras[rules.label(op)] = extras.get(rules.label(op), 0) + n
+            elif macs_ and not fvcore:
+                left_out[rules.label(op)] = left_out.get(rules.label(op), 0) + n
     extra = sum(extras.values())
+    missed = sum(left_out.values())
     bias = sum(bias_additions(layer) for layer in layers)
     arith: dict[str, int] = {}
     for layer in layers:
@@ -224,8 +219,12 @@ def reconcile(analysis: Analysis) -> list[Step]:
     macs = values["macs"]
     parts: dict[str, list[tuple[str, int]]] = {
         "macs": [],
-        "fvcore": sorted(extras.items()),
-        "flops": [("a second operation per multiply-add", macs), ("without fvcore's other handles", -extra)],
+        "fvcore": [*sorted(extras.items()), *((f"no {words}", -n) for words, n in sorted(left_out.items()))],
+        "flops": [
+            ("a second operation per multiply-add", macs),
+            ("without fvcore's other handles", -extra),
+            *([("with what fvcore leaves out", missed)] if missed else []),
+        ],
         "flops-all": [("bias additions", bias), *((_ARITH_WORDS[c], arith.get(c, 0)) for c in _ARITH_WORDS)],
         "connections": [
             ("one per weighted link, not two", -macs),
@@ -234,7 +233,13 @@ def reconcile(analysis: Analysis) -> list[Step]:
     }
     leads = {
         "macs": "the weighted layers' multiply-accumulates; bias, normalisation, pooling and activations left out",
-        "fvcore": "fvcore also counts" if extra else "the same: fvcore counts nothing else in this network",
+        "fvcore": (
+            "fvcore's handles, none for attention or recurrent cells"
+            if missed
+            else "fvcore also counts"
+            if extra
+            else "the same: fvcore counts nothing else in this network"
+        ),
         "flops": "2 per multiply-add and nothing else",
         "flops-all": "every scalar operation",
         "connections": "LeCun's links: the bias links stay",

@@ -1,4 +1,4 @@
-"""One forward pass: module hooks, a torch-function recorder and the MAC count, all in the same run.
+"""The recorder of one forward pass: module hooks and a torch-function mode, in the same run.
 
 One run of the model on real tensors feeds:
 
@@ -9,31 +9,34 @@ One run of the model on real tensors feeds:
   products with a weight, distances to fixed prototypes) with the shapes that the
   counting rules need, and carries a receptive field and a weighted depth along every
   tensor, so branches and shortcuts are followed whether or not a module wraps them;
-- the MAC count, by one of two engines that give the same figures: ``dispatch`` (the
-  default) counts the calls the recorder sees (:mod:`archstats.dispatch`); ``fvcore``
-  runs the forward pass as fvcore's ``torch.jit`` trace (:mod:`archstats.flops`).
+- the MAC count, by one of the engines of :mod:`archstats.engines`, which run the model
+  under this recorder: ``dispatch`` (the default) counts the calls the recorder sees;
+  ``fvcore`` runs the forward pass as fvcore's ``torch.jit`` trace.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import warnings
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from archstats.counts import DROPOUT, WeightedOp, cdist_op, conv_op, elementwise_ops, linear_op
-from archstats.dispatch import OpCounter
+from archstats.counts import WeightedOp, cdist_op, conv_op, linear_op
 from archstats.receptive import Field, expand, merge
+from archstats.rules.elementwise import DROPOUT, elementwise_ops
 
-ENGINES = ("dispatch", "fvcore")
+
+class CallCounter(Protocol):
+    """What the recorder needs of an engine's counter: it runs each call and counts it."""
+
+    def call(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ class _Recorder(TorchFunctionMode):
         self.batch = batch
         self.stack: list[ModuleTrace] = []
         self._fields: dict[int, tuple[weakref.ref[torch.Tensor], Field]] = {}
-        self.counter: OpCounter | None = None  # the dispatch engine's, when it counts this run
+        self.counter: CallCounter | None = None  # the dispatch engine's, when it counts this run
         # Under jit's tracer every shape read in _observe would become a graph node.
         self._observe_call = _outside_trace(self._observe) if tracing else self._observe
 
@@ -382,7 +385,7 @@ class _Recorder(TorchFunctionMode):
         return merged
 
 
-class _Instrumented:
+class Instrumented:
     """Hooks on every module and a recorder, for one run; ``remove`` takes the hooks off."""
 
     def __init__(self, model: nn.Module, x: torch.Tensor, tracing: bool = False) -> None:
@@ -443,112 +446,3 @@ class _Instrumented:
     def remove(self) -> None:
         for handle in self._handles:
             handle.remove()
-
-
-def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace:
-    """Run ``model`` once on ``x`` and collect everything the counting rules need.
-
-    Args:
-        model: the network, in the mode (train or eval) to count.
-        x: its input, batch first.
-        engine: ``dispatch`` counts MACs from the calls of a plain forward pass;
-            ``fvcore`` runs fvcore's ``torch.jit`` trace. Both give the same figures
-            (:mod:`archstats.dispatch` says where they cannot).
-
-    Returns:
-        Each module's own record, MACs by fvcore's operator keys and uncounted ops.
-
-    Raises:
-        ForwardError: the forward pass itself failed; names the innermost running module.
-        ValueError: ``engine`` is neither.
-    """
-    if engine == "fvcore":
-        return _run_fvcore(model, x)
-    if engine != "dispatch":
-        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
-    run_ = _Instrumented(model, x)
-    counter = run_.recorder.counter = OpCounter(run_.recorder.stack)
-    try:
-        # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
-        with warnings.catch_warnings(), run_.recorder, torch.no_grad():
-            warnings.simplefilter("ignore")
-            model(x)
-    except Exception as error:
-        raise run_.failure(error) from error
-    finally:
-        run_.remove()
-    traces = run_.traces
-    macs, uncounted = counter.results(traces)
-    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch, list(counter.notes))
-
-
-def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
-    """The run as fvcore's jit trace; should fvcore fail where a plain forward pass works
-    (an op or an output its tracer cannot take), the model is run once more without it:
-    every figure but the MACs still comes out, and the MACs are those of the weighted ops
-    the recorder saw (convolutions, linear maps, matrix products), with a note saying so.
-    """
-    from archstats.flops import flop_analysis, split_counts  # fvcore is imported only for this engine
-
-    run_ = _Instrumented(model, x, tracing=True)
-    analysis = flop_analysis(model, (x,))
-    try:
-        with run_.recorder, torch.no_grad():
-            counts = analysis.by_module_and_operator()
-            unsupported = {name: analysis.unsupported_ops(name) for name in run_.traces}
-    except Exception as error:
-        traced_failure: ForwardError | None = run_.failure(error)
-    else:
-        traced_failure = None
-    finally:
-        run_.remove()
-    if traced_failure is not None:
-        return _run_without_fvcore(model, x, traced_failure)
-    traces = run_.traces
-
-    # fvcore attributes an op to its module and every ancestor; keep each module's own.
-    own_counts = {name: Counter(counts.get(name, Counter())) for name in traces}
-    own_unsupported = {name: Counter(unsupported.get(name, Counter())) for name in traces}
-    for name in traces:
-        if name:
-            parent = name.rpartition(".")[0]
-            if parent in traces:
-                own_counts[parent].subtract(counts.get(name, Counter()))
-                own_unsupported[parent].subtract(unsupported.get(name, Counter()))
-    macs: dict[str, dict[str, int]] = {}
-    uncounted: dict[str, dict[str, int]] = {}
-    for name in traces:
-        own_macs, own_uncounted = split_counts(+own_counts[name])
-        for op, n in (+own_unsupported[name]).items():
-            own_uncounted[op] = own_uncounted.get(op, 0) + int(n)
-        macs[name] = own_macs
-        uncounted[name] = own_uncounted
-    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch)
-
-
-def _run_without_fvcore(model: nn.Module, x: torch.Tensor, traced_failure: ForwardError) -> RunTrace:
-    run_ = _Instrumented(model, x)
-    try:
-        with run_.recorder, torch.no_grad():
-            model(x)
-    except Exception as error:  # the model's own failure: report where it happened
-        raise run_.failure(error) from error
-    finally:
-        run_.remove()
-    where = f" in {traced_failure.module}" if traced_failure.module else ""
-    cause = (
-        str(traced_failure).strip().splitlines()[0]
-        if str(traced_failure).strip()
-        else type(traced_failure.cause).__name__
-    )
-    note = (
-        f"fvcore could not trace this model ({type(traced_failure.cause).__name__}{where}: {cause}); "
-        "MACs are those of convolutions, linear maps and matrix products only"
-    )
-    macs: dict[str, dict[str, int]] = {}
-    for name, t in run_.traces.items():
-        for op in t.ops:
-            macs.setdefault(name, {})[op.kind] = macs.get(name, {}).get(op.kind, 0) + op.macs * run_.batch
-    return RunTrace(
-        run_.traces, macs, {name: {} for name in run_.traces}, run_.traces[""].output_fields, run_.batch, [note]
-    )

@@ -23,8 +23,11 @@ from torch import nn
 
 import archstats
 from archstats.analysis import as_dict, build
-from archstats.dispatch import IGNORED, KEYS, SILENT_ARITHMETIC, conv_macs, einsum_macs, linear_macs
-from archstats.trace import RunTrace, run
+from archstats.engines import run
+from archstats.engines.dispatch import IGNORED, SILENT_ARITHMETIC
+from archstats.rules import TABLE
+from archstats.rules.weighted import conv_macs, einsum_macs, linear_macs
+from archstats.trace import RunTrace
 from archstats.zoo import Report, analyze_network, spec
 from models import REGISTRY
 
@@ -73,7 +76,8 @@ def test_the_op_tables_are_fvcores() -> None:
     assert IGNORED | SILENT_ARITHMETIC == _IGNORED_OPS
     assert not IGNORED & SILENT_ARITHMETIC
     # fvcore's handles, and archstats' two (cdist, string-padded convolution).
-    assert set(KEYS) == set(_DEFAULT_SUPPORTED_OPS) | {"aten::cdist", "aten::_convolution_mode"}
+    fvcores = {op for op, rule in TABLE.items() if op.startswith("aten::") and "fvcore" in rule.conventions}
+    assert fvcores == set(_DEFAULT_SUPPORTED_OPS) | {"aten::cdist", "aten::_convolution_mode"}
 
 
 def test_an_unknown_engine_is_refused() -> None:
@@ -218,7 +222,7 @@ def test_local_response_norm_counts_equal_fvcores(shape: tuple[int, ...]) -> Non
 
 def test_attention_macs_equal_fvcores() -> None:
     # nn.MultiheadAttention is one Python function of forty-odd ops; jit also records the
-    # arithmetic it does on sizes (see archstats.dispatch). The MACs are the same.
+    # arithmetic it does on sizes (see archstats.engines.dispatch). The MACs are the same.
     class Attention(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -258,12 +262,15 @@ def test_an_unknown_engine_option_is_one_sentence_and_exit_2(capsys: pytest.Capt
 
 
 def test_a_call_its_rule_cannot_count_is_noted_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    import archstats.dispatch
+    import dataclasses
+
+    import archstats.rules
 
     def refuse(*shapes: object) -> int:
         raise ValueError("no rule for these operands")
 
-    monkeypatch.setitem(archstats.dispatch.RULES, "aten::linear", refuse)
+    linear = archstats.rules.TABLE["aten::linear"]
+    monkeypatch.setitem(archstats.rules._TABLE, "aten::linear", dataclasses.replace(linear, formula=refuse))
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 2 * 2, 3))
     counted = run(model.eval(), torch.zeros(1, 1, 4, 4))
     assert counted.macs["0"] == {"conv": 2 * 2 * 2 * 3 * 3}  # 2 maps of 2x2, 3x3 windows

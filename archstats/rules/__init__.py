@@ -12,10 +12,19 @@ op is one decorated function and one test.
         return a[0] * a[1] * b[1]
 
 Registering an op twice raises: a reader finds the rule for an op in one place.
+
+Two kinds of names are registered: ATen operators (``aten::linear``), which the engines
+count under ``key`` (fvcore's operator names, where fvcore has one), and the names of torch
+functions as the forward pass calls them (``relu``, ``max_pool2d``), whose scalar operations
+the ``flops-all`` convention adds. The families live in modules named for them:
+:mod:`~archstats.rules.weighted` (multiply-adds), :mod:`~archstats.rules.attention`,
+:mod:`~archstats.rules.recurrent`, :mod:`~archstats.rules.fvcore_extras` (what fvcore adds
+to the multiply-adds) and :mod:`~archstats.rules.elementwise` (the ``flops-all`` rules).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -59,6 +68,7 @@ class Rule:
     category: Category
     formula: Callable[..., int]
     conventions: frozenset[str]
+    label: str = ""  # what the key counts, in words, for the conventions' reconciliation
 
     @property
     def doc(self) -> str:
@@ -73,14 +83,27 @@ TABLE: Mapping[str, Rule] = MappingProxyType(_TABLE)
 F = TypeVar("F", bound=Callable[..., int])
 
 
-def register(*ops: str, key: str, category: Category, conventions: Iterable[str] = WEIGHTED) -> Callable[[F], F]:
-    """Register ``formula`` as the rule of each of ``ops``; an op registered twice raises."""
+def register(
+    *ops: str, key: str, category: Category, conventions: Iterable[str] = WEIGHTED, label: str = ""
+) -> Callable[[F], F]:
+    """Register ``formula`` as the rule of each of ``ops``; an op registered twice raises.
+
+    Args:
+        ops: the names the rule counts (``aten::`` operators, or torch functions' names).
+        key: the key its count is reported under.
+        category: what kind of work it is.
+        conventions: the named conventions whose figure includes the count.
+        label: what the key counts, in words (defaults to the key).
+
+    Returns:
+        The decorator, which returns ``formula`` unchanged.
+    """
 
     def decorator(formula: F) -> F:
         for op in ops:
             if op in _TABLE:
                 raise ValueError(f"{op} has a rule already ({_TABLE[op].formula.__qualname__})")
-            _TABLE[op] = Rule(op, key, category, formula, frozenset(conventions))
+            _TABLE[op] = Rule(op, key, category, formula, frozenset(conventions), label or key)
         return formula
 
     return decorator
@@ -89,3 +112,41 @@ def register(*ops: str, key: str, category: Category, conventions: Iterable[str]
 def rule(op: str) -> Rule | None:
     """The rule registered for ``op``, or ``None``."""
     return _TABLE.get(op)
+
+
+def counted_under(key: str, convention: str) -> bool:
+    """Whether the count reported under ``key`` belongs to ``convention``'s figure.
+
+    A key no rule reports (an fvcore handle archstats does not know) belongs to fvcore's alone.
+    """
+    found = _by_key(len(_TABLE)).get(key)
+    if found is None:
+        return convention == "fvcore"
+    return convention in found.conventions
+
+
+def label(key: str) -> str:
+    """What the count reported under ``key`` counts, in words (the key itself if unknown)."""
+    found = _by_key(len(_TABLE)).get(key)
+    return found.label if found is not None else key
+
+
+@functools.cache
+def _by_key(size: int) -> dict[str, Rule]:
+    """The first rule registered under each ATen key, for a table of ``size`` rules (a family
+    imported later grows the table and misses the cache)."""
+    found: dict[str, Rule] = {}
+    for r in _TABLE.values():
+        if r.op.startswith("aten::"):
+            found.setdefault(r.key, r)
+    return found
+
+
+# The families register themselves on import; importing the table imports them all.
+from archstats.rules import attention, elementwise, fvcore_extras, recurrent, weighted  # noqa: E402
+
+__all__ = [
+    "ACTIVATION", "ELEMENTWISE", "MULTIPLY_ADD", "NORMALISATION", "POOLING", "RESAMPLING", "TABLE", "WEIGHTED",
+    "Category", "Rule", "Shape", "attention", "counted_under", "elementwise", "fvcore_extras", "label",
+    "recurrent", "register", "rule", "weighted",
+]  # fmt: skip

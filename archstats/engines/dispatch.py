@@ -9,9 +9,10 @@ calls in an ordinary forward pass.
 The recorder's ``TorchFunctionMode`` (:mod:`archstats.trace`) sees each call and hands it
 to :class:`OpCounter`, which names it as jit would (``F.relu(x, inplace=True)`` is
 ``aten::relu_``, ``torch.conv2d`` is ``aten::_convolution``, ``F.batch_norm`` is
-``aten::batch_norm``) and counts it with fvcore's formula: :data:`RULES`, pure functions
-of shapes, one per operator that fvcore (or archstats, for ``aten::cdist`` and
-``aten::_convolution_mode``) gives a handle. Ops fvcore ignores (shape and memory ops)
+``aten::batch_norm``) and counts it by its rule in :mod:`archstats.rules`: fvcore's
+formula, a pure function of shapes, for every operator that fvcore gives a handle (and
+archstats' own rules: ``aten::cdist``, ``aten::_convolution_mode``, attention, recurrent
+layers). Ops fvcore ignores (shape and memory ops)
 are not counted; every other op, and the arithmetic ops that fvcore ignores although
 they compute (``relu``, ``clamp``, ``max``), is *uncounted*, with how often it ran.
 A Python function that the call table (:data:`CALLS`) does not know (a loss, an attention helper)
@@ -40,134 +41,19 @@ differ where jit records what a forward pass does not show, or drops what it doe
 
 from __future__ import annotations
 
-import math
 import types
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-Shape = Sequence[int]
-
-# -- counting rules: fvcore's formulas, as pure functions of shapes -----------------------
-
-
-def conv_macs(x: Shape, w: Shape, out: Shape, transposed: bool = False) -> int:
-    """A convolution: every weight once per output position (per input position if transposed)."""
-    return int(x[0]) * math.prod(w) * math.prod((x if transposed else out)[2:])
-
-
-def linear_macs(x: Shape, w: Shape) -> int:
-    """``aten::linear``: every input element times the output features."""
-    return math.prod(x) * int(w[0])
-
-
-def addmm_macs(mat1: Shape, mat2: Shape) -> int:
-    """``aten::addmm``: rows times inner size times columns (the added matrix is not a MAC)."""
-    return int(mat1[0]) * int(mat1[1]) * int(mat2[1])
-
-
-def matmul_macs(a: Shape, b: Shape) -> int:
-    """``aten::matmul`` and ``aten::mm``: the first operand's elements times the second's columns."""
-    return math.prod(a) * (int(b[-1]) if len(b) > 1 else 1)
-
-
-def bmm_macs(a: Shape, b: Shape) -> int:
-    """``aten::bmm``: batch times rows times inner size times columns."""
-    n, c, t = (int(d) for d in a)
-    return n * c * t * int(b[-1])
-
-
-def einsum_macs(equation: str, shapes: Sequence[Shape]) -> int:
-    """``aten::einsum``: half numpy's optimal-path FLOP count, as fvcore reads it (four digits)."""
-    import numpy as np
-
-    equation = equation.replace(" ", "")
-    letters = dict.fromkeys(c for c in equation if c.isalpha())
-    equation = equation.translate({ord(c): 97 + i for i, c in enumerate(letters)})
-    if equation == "abc,abd->acd":
-        n, c, t = shapes[0]
-        return int(n) * int(c) * int(t) * int(shapes[-1][-1])
-    if equation == "abc,adc->adb":
-        n, t, g = shapes[0]
-        return int(n) * int(t) * int(g) * int(shapes[-1][1])
-    operands = [np.broadcast_to(np.zeros(()), tuple(int(d) for d in s)) for s in shapes]
-    report = np.einsum_path(equation, *operands, optimize="optimal")[1]
-    for line in report.split("\n"):
-        if "optimized flop" in line.lower():
-            return math.floor(float(line.split(":")[-1]) / 2)
-    raise NotImplementedError(f"einsum {equation!r}: numpy gives no FLOP count")
-
-
-def batch_norm_macs(x: Shape, affine: bool, training: bool) -> int:
-    """``aten::batch_norm``: 1 per element, 2 with an affine map; as a norm layer when training."""
-    if training:
-        return norm_macs(x, affine)
-    return math.prod(x) * (2 if affine else 1)
-
-
-def norm_macs(x: Shape, affine: bool) -> int:
-    """Layer, group and instance norm: 4 per element, 5 with an affine map (fvcore's estimate)."""
-    return math.prod(x) * (5 if affine else 4)
-
-
-def input_elements(x: Shape) -> int:
-    """``aten::adaptive_avg_pool2d``: one per input element."""
-    return math.prod(x)
-
-
-def output_elements(out: Shape, per_element: int = 1) -> int:
-    """Upsampling and grid sampling: ``per_element`` per output element (4 when bilinear)."""
-    return math.prod(out) * per_element
-
-
-def cdist_macs(x1: Shape, out: Shape) -> int:
-    """``aten::cdist``: one per coordinate of every pair of points (archstats' handle)."""
-    return math.prod(out) * int(x1[-1])
-
-
-# The operators with a MAC rule, and the key each is reported under (fvcore's names).
-KEYS: dict[str, str] = {
-    "aten::_convolution": "conv",
-    "aten::_convolution_mode": "conv",
-    "aten::linear": "linear",
-    "aten::addmm": "addmm",
-    "aten::matmul": "matmul",
-    "aten::mm": "mm",
-    "aten::bmm": "bmm",
-    "aten::einsum": "einsum",
-    "aten::batch_norm": "batch_norm",
-    "aten::group_norm": "group_norm",
-    "aten::layer_norm": "layer_norm",
-    "aten::instance_norm": "instance_norm",
-    "aten::upsample_nearest2d": "upsample_nearest2d",
-    "aten::upsample_bilinear2d": "upsample_bilinear2d",
-    "aten::adaptive_avg_pool2d": "adaptive_avg_pool2d",
-    "aten::grid_sampler": "grid_sampler",
-    "aten::cdist": "cdist",
-}
-RULES: dict[str, Callable[..., int]] = {
-    "aten::_convolution": conv_macs,
-    "aten::_convolution_mode": conv_macs,
-    "aten::linear": linear_macs,
-    "aten::addmm": addmm_macs,
-    "aten::matmul": matmul_macs,
-    "aten::mm": matmul_macs,
-    "aten::bmm": bmm_macs,
-    "aten::einsum": einsum_macs,
-    "aten::batch_norm": batch_norm_macs,
-    "aten::group_norm": norm_macs,
-    "aten::layer_norm": norm_macs,
-    "aten::instance_norm": norm_macs,
-    "aten::upsample_nearest2d": output_elements,
-    "aten::upsample_bilinear2d": lambda out: output_elements(out, 4),
-    "aten::adaptive_avg_pool2d": input_elements,
-    "aten::grid_sampler": lambda out: output_elements(out, 4),
-    "aten::cdist": cdist_macs,
-}
+from archstats.rules import TABLE
+from archstats.trace import Instrumented, RunTrace
 
 # Ops that do no arithmetic (shapes, copies, integer ops), as fvcore lists them; the
 # arithmetic it also lists (relu, relu_, clamp, clamp_, max) is uncounted instead.
@@ -237,10 +123,10 @@ class OpCounter:
     def count(self, op: str, *shapes: Any) -> None:
         """One call of ``op`` in the running module, with its rule's arguments if it has one."""
         module = self.stack[-1].name if self.stack else ""
-        rule = RULES.get(op)
+        rule = TABLE.get(op)
         if rule is not None:
             try:
-                value = int(rule(*shapes))
+                value = int(rule.formula(*shapes))
             except Exception as error:  # operands the rule does not take (fvcore would fail here)
                 self._note(op, error)
                 rule = None
@@ -248,7 +134,7 @@ class OpCounter:
             own = self.macs.get(module)
             if own is None:
                 own = self.macs[module] = {}
-            key = KEYS[op]
+            key = rule.key
             if key not in own:
                 self._first[module, key] = len(self._first)
                 own[key] = 0
@@ -472,7 +358,7 @@ def _fixed_upsample(mode: str) -> Handler:
 def _count_upsample(counter: OpCounter, op: str, x: torch.Tensor, out: Any) -> None:
     if op == "aten::adaptive_avg_pool2d":
         counter.count(op, x.shape)
-    elif op in RULES:
+    elif op in TABLE:
         counter.count(op, out.shape)
     else:
         counter.count(op)
@@ -638,7 +524,7 @@ def _handler(func: Any) -> Handler | None:
     name = _RENAMED.get(name, name)
     if name in _NO_NODE or not hasattr(torch.ops.aten, name):  # not an operator: grad mode, a property
         return None
-    if "aten::" + name in RULES:  # a MAC op the table does not bind: take it from its ATen ops
+    if "aten::" + name in TABLE:  # a MAC op the table does not bind: take it from its ATen ops
         return _decomposed
     return _named("aten::" + name)
 
@@ -722,7 +608,7 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
             count(op, args[0].shape)
         elif op == "aten::cdist":
             count(op, args[0].shape, _first(out).shape)
-        elif op in RULES:  # upsampling, grid sampling: by the output
+        elif op in TABLE:  # upsampling, grid sampling: by the output
             count(op, _first(out).shape)
         else:
             count(op)
@@ -732,3 +618,32 @@ def _training(args: Sequence[Any]) -> Any:
     # native_batch_norm(input, weight, bias, running_mean, running_var, training, ...); the
     # stats-free overload of _native_batch_norm_legit has ``training`` third from the end.
     return args[5] if len(args) > 6 else args[3]
+
+
+def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+    """Run ``model`` once on ``x``, counting its calls as jit's nodes (see the module's docstring).
+
+    Args:
+        model: the network, in the mode (train or eval) to count.
+        x: its input, batch first.
+
+    Returns:
+        Each module's own record, MACs by operator key and uncounted ops.
+
+    Raises:
+        ForwardError: the forward pass itself failed; names the innermost running module.
+    """
+    run_ = Instrumented(model, x)
+    counter = run_.recorder.counter = OpCounter(run_.recorder.stack)
+    try:
+        # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
+        with warnings.catch_warnings(), run_.recorder, torch.no_grad():
+            warnings.simplefilter("ignore")
+            model(x)
+    except Exception as error:
+        raise run_.failure(error) from error
+    finally:
+        run_.remove()
+    traces = run_.traces
+    macs, uncounted = counter.results(traces)
+    return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch, list(counter.notes))
