@@ -217,6 +217,7 @@ def reconcile(analysis: Analysis) -> list[Step]:
         for category, n in layer.arith.items():
             arith[category] = arith.get(category, 0) + n
     macs = values["macs"]
+    unlinked = values["connections"] - macs - bias  # a product of two activations has no weighted link
     parts: dict[str, list[tuple[str, int]]] = {
         "macs": [],
         "fvcore": [*sorted(extras.items()), *((f"no {words}", -n) for words, n in sorted(left_out.items()))],
@@ -228,6 +229,7 @@ def reconcile(analysis: Analysis) -> list[Step]:
         "flops-all": [("bias additions", bias), *((_ARITH_WORDS[c], arith.get(c, 0)) for c in _ARITH_WORDS)],
         "connections": [
             ("one per weighted link, not two", -macs),
+            *([("products of two activations (attention): no weighted links", unlinked)] if unlinked else []),
             ("no normalisation, pooling, activations or additions", -sum(arith.values())),
         ],
     }

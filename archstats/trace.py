@@ -61,7 +61,7 @@ class ModuleTrace:
     module: nn.Module
     first_call: int = -1
     first_end: int = -1
-    calls: int = 0
+    calls: int = 0  # its calls, and the calls of other modules that used its weights (functional use)
     input_shape: tuple[int, ...] | None = None
     output_shape: tuple[int, ...] | None = None
     output_field: Field | None = None
@@ -201,6 +201,10 @@ class _Recorder(TorchFunctionMode):
         self.input_spatial = input_spatial
         self.batch = batch
         self.stack: list[ModuleTrace] = []
+        # Each module's own parameters, by id: a weight used by another module's forward
+        # (nn.MultiheadAttention's out_proj) makes its owner's row.
+        self.owners: dict[int, tuple[weakref.ref[torch.Tensor], list[ModuleTrace]]] = {}
+        self.tick: Callable[[], int] = lambda: 0
         self._fields: dict[int, tuple[weakref.ref[torch.Tensor], Field]] = {}
         self.counter: CallCounter | None = None  # the dispatch engine's, when it counts this run
         # Under jit's tracer every shape read in _observe would become a graph node.
@@ -246,6 +250,11 @@ class _Recorder(TorchFunctionMode):
             result = self._cdist(args, x_field, outputs[0])
         elif name in _MATMUL or name == "addmm":
             result = self._matmul(name, args, fields, outputs[0])
+        elif name in _COMPOSED:
+            _COMPOSED[name](self, args, kwargs, x, outputs[0])
+            result = x_field.whole(self.input_spatial, True)  # attention mixes every position
+        elif name in _RECURRENT:
+            result = self._recurrent(_RECURRENT[name], args, x, x_field)
         else:
             result = self._generic(fields, outputs[0])
         for t in outputs:
@@ -272,6 +281,40 @@ class _Recorder(TorchFunctionMode):
             top.unpriced[name] += 1
         elif cost[1]:
             top.arith[cost[0]] += cost[1]
+
+    def owner_of(self, tensor: Any) -> ModuleTrace | None:
+        """The module that holds ``tensor`` as its own parameter when none of its holders is running."""
+        entry = self.owners.get(id(tensor)) if isinstance(tensor, torch.Tensor) else None
+        if entry is None or entry[0]() is not tensor:
+            return None
+        holders = entry[1]
+        if any(holder in self.stack for holder in holders):
+            return None
+        return holders[0]
+
+    def idle_owner(self, tensor: Any) -> str | None:
+        """:meth:`owner_of`'s name, for the dispatch engine's counter."""
+        owner = self.owner_of(tensor)
+        return owner.name if owner is not None else None
+
+    def _record_weighted(self, weight: Any, op: WeightedOp, x: torch.Tensor, out: torch.Tensor) -> None:
+        """A weighted op in the module whose weight it uses: the running one, or an idle owner,
+        which then counts as called (with this call's shapes, the first time)."""
+        owner = self.owner_of(weight)
+        if owner is None:
+            self._record(op=op)
+            return
+        self.use(owner, x, out)
+        owner.ops.append(op)
+
+    def use(self, owner: ModuleTrace, x: torch.Tensor, out: torch.Tensor) -> None:
+        """``owner``'s weights were used by the running module: one call of ``owner``."""
+        owner.calls += 1
+        if owner.first_call < 0:
+            owner.first_call = self.tick()
+            owner.first_end = self.tick()
+            owner.input_shape = tuple(int(d) for d in x.shape)
+            owner.output_shape = tuple(int(d) for d in out.shape)
 
     def _record(self, op: WeightedOp | None = None, window: Window | None = None) -> None:
         if not self.stack:
@@ -341,7 +384,7 @@ class _Recorder(TorchFunctionMode):
             in_features = int(weight.shape[-1])
             out_features = int(weight.shape[0])
             positions = int(out.numel()) // self.batch // out_features
-            self._record(op=linear_op(in_features, out_features, bias is not None, positions))
+            self._record_weighted(weight, linear_op(in_features, out_features, bias is not None, positions), x, out)
         return self._after_mixing(x, x_field, out, weighted)
 
     def _cdist(self, args: Sequence[Any], x_field: Field, out: torch.Tensor) -> Field:
@@ -367,6 +410,30 @@ class _Recorder(TorchFunctionMode):
         assert merged is not None
         return merged.deeper(weighted)
 
+    def _recurrent(self, gates: int, args: Sequence[Any], x: torch.Tensor, x_field: Field) -> Field:
+        """``torch.lstm``, ``gru``, ``rnn_*``: per layer and direction, the gate units of every step
+        (``gates·hidden`` per step, fan-in ``in + recurrent``, one bias link) and the projection's
+        (``proj`` per step, fan-in ``hidden``); see :mod:`archstats.rules.recurrent`."""
+        packed = not isinstance(args[3], bool)
+        params = args[3] if packed else args[2]
+        has_bias = bool(args[4] if packed else args[3])
+        num_layers, bidirectional = (int(args[5]), bool(args[8])) if packed else (int(args[4]), bool(args[7]))
+        tokens = int(x.shape[0]) if packed or x.dim() == 2 else int(x.shape[0]) * int(x.shape[1])
+        steps = max(tokens // self.batch, 1)
+        hidden = int(params[0].shape[0]) // gates
+        recurrent_in = int(params[1].shape[1])
+        proj = recurrent_in if recurrent_in != hidden else 0
+        directions = 2 if bidirectional else 1
+        field = x_field
+        for layer in range(num_layers):
+            layer_in = int(x.shape[-1]) if layer == 0 else recurrent_in * directions
+            for _ in range(directions):
+                self._record(op=linear_op(layer_in + recurrent_in, gates * hidden, has_bias, steps, kind="recurrent"))
+                if proj:
+                    self._record(op=linear_op(hidden, proj, False, steps, kind="recurrent"))
+            field = field.deeper(True)
+        return field
+
     def _after_mixing(self, x: torch.Tensor, x_field: Field, out: torch.Tensor, weighted: bool) -> Field:
         spatial = len(x_field.size)
         if x_field.is_global or x.dim() < 2 + spatial:
@@ -383,6 +450,51 @@ class _Recorder(TorchFunctionMode):
         if out.dim() < x.dim():  # flatten, a mean over positions: every position mixed
             return merged.whole(self.input_spatial, False)
         return merged
+
+
+def _attention_projections(recorder: _Recorder, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor,
+                           out: torch.Tensor) -> None:  # fmt: skip
+    """``F.multi_head_attention_forward``: its input and output projections as linear maps, the
+    output projection in the module that holds its weight (``out_proj``)."""
+    query, key = args[0], args[1]
+    width = int(query.shape[-1])
+    queries = int(query.numel()) // recorder.batch // width
+    keys = int(key.numel()) // recorder.batch // int(key.shape[-1])
+    in_bias = _arg(args, kwargs, 6, "in_proj_bias", None) is not None
+    if _arg(args, kwargs, 17, "use_separate_proj_weight", False):
+        weights = [_arg(args, kwargs, 18 + i, name, None) for i, name in enumerate(("q_proj_weight", "k_proj_weight",
+                                                                                    "v_proj_weight"))]  # fmt: skip
+        sizes = [int(w.shape[-1]) for w in weights]
+    else:
+        weights = [_arg(args, kwargs, 5, "in_proj_weight", None)] * 3
+        sizes = [width, int(key.shape[-1]), int(args[2].shape[-1])]
+    for weight, size, positions in zip(weights, sizes, (queries, keys, keys)):
+        recorder._record_weighted(weight, linear_op(size, width, in_bias, positions), x, out)
+    out_weight = _arg(args, kwargs, 11, "out_proj_weight", None)
+    out_bias = _arg(args, kwargs, 12, "out_proj_bias", None) is not None
+    recorder._record_weighted(out_weight, linear_op(width, width, out_bias, queries), query, query)
+
+
+def _encoder_layer(recorder: _Recorder, args: Sequence[Any], kwargs: dict[str, Any], x: torch.Tensor,
+                   out: torch.Tensor) -> None:  # fmt: skip
+    """``torch._transformer_encoder_layer_fwd`` (the fused fast path): its four linear maps,
+    each in the module that holds its weight."""
+    width = int(x.shape[-1])
+    positions = int(x.numel()) // recorder.batch // width
+    for weight, bias in ((args[3], args[4]), (args[5], args[6]), (args[14], args[15]), (args[16], args[17])):
+        op = linear_op(int(weight.shape[-1]), int(weight.shape[0]), bias is not None, positions)
+        recorder._record_weighted(weight, op, x, out)
+    for norm in (args[10], args[12]):
+        owner = recorder.owner_of(norm)
+        if owner is not None:
+            recorder.use(owner, x, out)
+
+
+_COMPOSED: dict[str, Callable[[_Recorder, Sequence[Any], dict[str, Any], torch.Tensor, torch.Tensor], None]] = {
+    "multi_head_attention_forward": _attention_projections,
+    "transformer_encoder_layer_fwd": _encoder_layer,
+}
+_RECURRENT = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 
 
 class Instrumented:
@@ -402,6 +514,12 @@ class Instrumented:
             self._handles.append(module.register_forward_pre_hook(self._pre_hook(trace)))
             self._handles.append(module.register_forward_hook(self._post_hook(trace)))
         self.recorder.set_field(x, Field.of_input(spatial))
+        self.recorder.tick = self._tick
+        for trace in self.traces.values():
+            for tensor in trace.module._parameters.values():
+                if tensor is not None:
+                    entry = self.recorder.owners.setdefault(id(tensor), (weakref.ref(tensor), []))
+                    entry[1].append(trace)
 
     def _tick(self) -> int:
         self._order += 1

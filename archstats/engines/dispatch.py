@@ -41,6 +41,7 @@ differ where jit records what a forward pass does not show, or drops what it doe
 
 from __future__ import annotations
 
+import math
 import types
 import warnings
 import weakref
@@ -93,8 +94,11 @@ class OpCounter:
         stack: the running modules, innermost last (the recorder's stack); each has a ``name``.
     """
 
-    def __init__(self, stack: Sequence[_Frame]) -> None:
+    def __init__(self, stack: Sequence[_Frame], owner: Callable[[Any], str | None] | None = None) -> None:
         self.stack = stack
+        # The module a tensor belongs to when that module is not running (nn.MultiheadAttention's
+        # out_proj, whose weight the attention function uses): its count goes there.
+        self.owner = owner or (lambda tensor: None)
         self.macs: dict[str, dict[str, int]] = {}  # module -> key -> MACs, whole batch
         self.uncounted: dict[str, dict[str, int]] = {}  # module -> op -> calls
         self._handlers: dict[Any, Handler | None] = {}
@@ -120,9 +124,14 @@ class OpCounter:
                 self._note(getattr(func, "__name__", repr(func)), error)
         return out
 
-    def count(self, op: str, *shapes: Any) -> None:
-        """One call of ``op`` in the running module, with its rule's arguments if it has one."""
-        module = self.stack[-1].name if self.stack else ""
+    def count(self, op: str, *shapes: Any, weight: Any = None) -> None:
+        """One call of ``op`` in the running module, with its rule's arguments if it has one.
+
+        With ``weight``, a module that holds that tensor and is not running takes the count.
+        """
+        module = self.owner(weight) if weight is not None else None
+        if module is None:
+            module = self.stack[-1].name if self.stack else ""
         rule = TABLE.get(op)
         if rule is not None:
             try:
@@ -264,7 +273,99 @@ def _convolution(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any]
 
 
 def _linear(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
-    counter.count("aten::linear", _arg(args, kwargs, 0, "input").shape, _arg(args, kwargs, 1, "weight").shape)
+    weight = _arg(args, kwargs, 1, "weight")
+    counter.count("aten::linear", _arg(args, kwargs, 0, "input").shape, weight.shape, weight=weight)
+
+
+def _attention(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
+    """``F.scaled_dot_product_attention``: its two matrix products, whichever kernel ran."""
+    q, k, v = args[0], _arg(args, kwargs, 1, "key"), _arg(args, kwargs, 2, "value")
+    counter.count("aten::scaled_dot_product_attention", q.shape, k.shape, v.shape)
+
+
+def _multi_head_attention(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
+    """``F.multi_head_attention_forward`` as the ops it runs: the input projections, attention
+    (``scaled_dot_product_attention``, or with ``need_weights`` the ``bmm`` / ``baddbmm`` pair
+    that also returns the weights) and the output projection, in ``out_proj``'s row.
+
+    Counted from its arguments: under the dispatch mode the math kernel's products would be
+    seen as plain ``bmm`` after PyTorch's decomposition, not as attention.
+    """
+    query, key, value = args[0], args[1], args[2]
+    heads = int(_arg(args, kwargs, 4, "num_heads"))
+    width = int(query.shape[-1])
+    batch = (int(query.shape[1]),) if query.dim() == 3 else ()
+    length, source = int(query.shape[0]), int(key.shape[0])
+    static_k = _arg(args, kwargs, 21, "static_k")
+    if static_k is not None:
+        source = int(static_k.shape[1])
+    source += int(_arg(args, kwargs, 7, "bias_k") is not None) + int(bool(_arg(args, kwargs, 9, "add_zero_attn")))
+    count = counter.count
+    if _arg(args, kwargs, 17, "use_separate_proj_weight", False):
+        for x, name, index in ((query, "q_proj_weight", 18), (key, "k_proj_weight", 19), (value, "v_proj_weight", 20)):
+            weight = _arg(args, kwargs, index, name)
+            count("aten::linear", x.shape, weight.shape, weight=weight)
+    else:
+        weight = _arg(args, kwargs, 5, "in_proj_weight")
+        for x in (query, key, value):
+            count("aten::linear", x.shape, (width, int(x.shape[-1])), weight=weight)
+    d = width // heads
+    if _arg(args, kwargs, 15, "need_weights", True):
+        masked = (
+            _arg(args, kwargs, 16, "attn_mask") is not None or _arg(args, kwargs, 14, "key_padding_mask") is not None
+        )
+        n = math.prod(batch) * heads
+        count("aten::baddbmm" if masked else "aten::bmm", (n, length, d), (n, d, source))
+        count("aten::bmm", (n, length, source), (n, source, d))
+    else:
+        count("aten::scaled_dot_product_attention", (*batch, heads, length, d), (*batch, heads, source, d),
+              (*batch, heads, source, d))  # fmt: skip
+    out_weight = _arg(args, kwargs, 11, "out_proj_weight")
+    count("aten::linear", (math.prod(batch) * length, width), out_weight.shape, weight=out_weight)
+
+
+def _recurrent(op: str, gates: int) -> Handler:
+    """``torch.lstm``, ``gru``, ``rnn_tanh``, ``rnn_relu`` (what nn.LSTM, GRU and RNN call).
+
+    Two overloads: ``(input, hx, params, has_biases, num_layers, dropout, train,
+    bidirectional, batch_first)`` and, for a packed sequence, ``(data, batch_sizes, hx,
+    params, has_biases, num_layers, dropout, train, bidirectional)``.
+    """
+
+    def handler(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
+        x = args[0]
+        packed = not isinstance(args[3], bool)
+        params = args[3] if packed else args[2]
+        num_layers, bidirectional = (int(args[5]), bool(args[8])) if packed else (int(args[4]), bool(args[7]))
+        tokens = int(x.shape[0]) if packed or x.dim() == 2 else int(x.shape[0]) * int(x.shape[1])
+        hidden = int(params[0].shape[0]) // gates
+        recurrent_in = int(params[1].shape[1])
+        proj = recurrent_in if recurrent_in != hidden else 0
+        counter.count(op, tokens, int(x.shape[-1]), hidden, num_layers, bidirectional, proj, weight=params[0])
+
+    return handler
+
+
+def _encoder_layer(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
+    """``torch._transformer_encoder_layer_fwd``, nn.TransformerEncoderLayer's fused fast path:
+    its linear maps, attention and the two layer norms, each in the module whose weights it uses.
+
+    Its arguments: ``(src, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight,
+    proj_bias, use_gelu, norm_first, eps, norm_weight_1, norm_bias_1, norm_weight_2,
+    norm_bias_2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ffn_bias_2, mask, mask_type)``.
+    """
+    src, heads = args[0], int(args[2])
+    qkv, proj, ffn1, ffn2 = args[3], args[5], args[14], args[16]
+    count = counter.count
+    count("aten::linear", src.shape, qkv.shape, weight=qkv)
+    *batch, length, width = (int(d) for d in src.shape)
+    per_head = (*batch, heads, length, width // heads)
+    count("aten::scaled_dot_product_attention", per_head, per_head, per_head, weight=qkv)
+    count("aten::linear", src.shape, proj.shape, weight=proj)
+    for norm in (args[10], args[12]):
+        count("aten::layer_norm", src.shape, norm is not None, weight=norm)
+    count("aten::linear", src.shape, ffn1.shape, weight=ffn1)
+    count("aten::linear", (*batch, length, int(ffn1.shape[0])), ffn2.shape, weight=ffn2)
 
 
 def _addmm(counter: OpCounter, args: Sequence[Any], kwargs: dict[str, Any], out: Any) -> None:
@@ -502,8 +603,24 @@ _NO_NODE = frozenset(
 _GETTERS = {"T": "aten::numpy_T"}
 _DECOMPOSED_GETTERS = frozenset({"mT", "mH", "H", "real", "imag"})
 
+
+def _fused_calls() -> dict[Any, Handler]:
+    """Calls that one rule counts whole, whatever kernel runs them: attention (and the attention
+    function of nn.MultiheadAttention, which calls it), recurrent layers, the fused encoder layer."""
+    calls: dict[Any, Handler] = {
+        F.scaled_dot_product_attention: _attention, F.multi_head_attention_forward: _multi_head_attention,
+        torch.lstm: _recurrent("aten::lstm", 4), torch.gru: _recurrent("aten::gru", 3),
+        torch.rnn_tanh: _recurrent("aten::rnn_tanh", 1), torch.rnn_relu: _recurrent("aten::rnn_relu", 1),
+    }  # fmt: skip
+    if hasattr(torch, "_transformer_encoder_layer_fwd"):
+        calls[torch._transformer_encoder_layer_fwd] = _encoder_layer
+    return calls
+
+
+FUSED: dict[Any, Handler] = _fused_calls()
+
 # The call table: how each known torch callable is counted (None: it makes no node that counts).
-CALLS: dict[Any, Handler | None] = {**_builtin_calls(), **_python_calls()}
+CALLS: dict[Any, Handler | None] = {**_builtin_calls(), **_python_calls(), **FUSED}
 
 
 def _handler(func: Any) -> Handler | None:
@@ -566,8 +683,8 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
     def __init__(self, counter: OpCounter) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.counter = counter
-        # t() outputs, by id: a weight on its way into a linear map
-        self._transposed: dict[int, weakref.ref[torch.Tensor]] = {}
+        # t() outputs, by id, and what they transpose: a weight on its way into a linear map
+        self._transposed: dict[int, tuple[weakref.ref[torch.Tensor], weakref.ref[torch.Tensor]]] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
@@ -585,14 +702,14 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
         op = _DISPATCHED_AS.get(name, "aten::" + name)
         count = self.counter.count
         if name == "t":
-            self._transposed[id(out)] = weakref.ref(out)
+            self._transposed[id(out)] = (weakref.ref(out), weakref.ref(args[0]))
         if op == "aten::_convolution":
             count(op, args[0].shape, args[1].shape, out.shape, bool(args[6]))
         elif name in ("addmm", "mm"):
             a, b = (args[1], args[2]) if name == "addmm" else (args[0], args[1])
-            ref = self._transposed.get(id(b))
-            if ref is not None and ref() is args[2 if name == "addmm" else 1]:
-                count("aten::linear", a.shape, (b.shape[1], b.shape[0]))
+            ref, source = self._transposed.get(id(b), (None, None))
+            if ref is not None and source is not None and ref() is args[2 if name == "addmm" else 1]:
+                count("aten::linear", a.shape, (b.shape[1], b.shape[0]), weight=source())
             else:
                 count(op, a.shape, b.shape)
         elif name == "bmm":
@@ -608,6 +725,10 @@ class _Decomposed(TorchDispatchMode):  # type: ignore[no-untyped-call]
             count(op, args[0].shape)
         elif op == "aten::cdist":
             count(op, args[0].shape, _first(out).shape)
+        elif op == "aten::scaled_dot_product_attention":  # a kernel's op: (query, key, value, ...)
+            count(op, args[0].shape, args[1].shape, args[2].shape)
+        elif name == "baddbmm":
+            count(op, args[1].shape, args[2].shape)
         elif op in TABLE:  # upsampling, grid sampling: by the output
             count(op, _first(out).shape)
         else:
@@ -634,7 +755,7 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
         ForwardError: the forward pass itself failed; names the innermost running module.
     """
     run_ = Instrumented(model, x)
-    counter = run_.recorder.counter = OpCounter(run_.recorder.stack)
+    counter = run_.recorder.counter = OpCounter(run_.recorder.stack, run_.recorder.idle_owner)
     try:
         # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
         with warnings.catch_warnings(), run_.recorder, torch.no_grad():

@@ -30,6 +30,7 @@ from fvcore.nn import FlopCountAnalysis
 from fvcore.nn.jit_handles import get_shape
 from torch import nn
 
+from archstats import rules
 from archstats.engines.dispatch import SILENT_ARITHMETIC
 from archstats.rules.weighted import conv_macs
 from archstats.trace import ForwardError, Instrumented, RunTrace
@@ -56,6 +57,22 @@ def conv_mode_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
     return Counter({"conv": conv_macs(x, w, out)})
 
 
+def attention_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
+    """``aten::scaled_dot_product_attention``: its two matrix products (:mod:`archstats.rules.attention`)."""
+    shapes = [get_shape(v) for v in inputs[:3]]
+    if any(s is None for s in shapes):
+        return Counter()
+    return Counter({"attention": rules.TABLE["aten::scaled_dot_product_attention"].formula(*shapes)})
+
+
+def baddbmm_macs(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
+    """``aten::baddbmm(input, batch1, batch2)``: as ``bmm`` (:mod:`archstats.rules.weighted`)."""
+    a, b = get_shape(inputs[1]), get_shape(inputs[2])
+    if a is None or b is None:
+        return Counter()
+    return Counter({"baddbmm": rules.TABLE["aten::baddbmm"].formula(a, b)})
+
+
 def _occurrence(op: str) -> Callable[[list[Any], list[Any]], Counter[str]]:
     def handle(inputs: list[Any], outputs: list[Any]) -> Counter[str]:
         return Counter({UNCOUNTED_PREFIX + op: 1})
@@ -68,6 +85,10 @@ def flop_analysis(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> F
     analysis = FlopCountAnalysis(model, inputs)
     analysis.set_op_handle("aten::cdist", cdist_macs)
     analysis.set_op_handle("aten::_convolution_mode", conv_mode_macs)
+    # Counted by archstats' rules for the conventions that count every matrix product; fvcore's
+    # own convention leaves them out (rules.counted_under), as fvcore does.
+    analysis.set_op_handle("aten::scaled_dot_product_attention", attention_macs)
+    analysis.set_op_handle("aten::baddbmm", baddbmm_macs)
     for op in sorted(SILENT_ARITHMETIC):
         analysis.set_op_handle(op, _occurrence(op))
     analysis.unsupported_ops_warnings(False)
