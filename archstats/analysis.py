@@ -53,6 +53,17 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "depth": "weighted layers on the longest path from input to output",
         "uncounted_ops": "ops that do arithmetic but are in neither MACs nor FLOPs (pooling, "
         "activations, LRN's elementwise steps, additions), with how many times each was called",
+        "attention": "scaled dot-product attention's two matrix products, QKᵀ and the weights times V: "
+        "L·S·(E + Ev) multiply-adds per head and batch element (2·L·S·d for a head width d), whichever "
+        "kernel runs; a causal mask counts the whole L×L matrix, as torchvision and "
+        "torch.utils.flop_counter do; in macs, flops and flops-all, not in fvcore's convention "
+        "(fvcore has no handle for attention)",
+        "recurrent": "nn.LSTM, GRU and RNN: at every step each gate forms hidden·(in + hidden) "
+        "multiply-adds (LSTM 4 gates, GRU 3, RNN 1; proj_size adds hidden·proj); neurons are the "
+        "gate units of every step (and the projection's), connections their fan-in plus one bias "
+        "link; in macs, flops and flops-all, not in fvcore's convention",
+        "functional_use": "a module whose weights another module's forward uses (nn.MultiheadAttention's "
+        "out_proj) has the row for them: its params, MACs and connections; it counts as called",
     }
 )
 

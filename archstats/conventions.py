@@ -10,11 +10,12 @@ In order, each one explained from the one before it (:func:`reconcile`):
 ``macs``
     Multiply-accumulates of the weighted ops: convolutions, linear maps and matrix
     products (and LeNet-5's Euclidean distances to its prototypes), one per weight
-    applied, no bias. What the ResNet paper's Table 1 calls FLOPs and the GoogLeNet paper
+    applied, no bias; attention's two products and recurrent layers' gates too. What the ResNet paper's Table 1 calls FLOPs and the GoogLeNet paper
     multiply-adds, and what torchvision's model documentation lists as "GFLOPS".
 ``fvcore``
     fvcore's ``FlopCountAnalysis`` total with its default handles ("one fused
-    multiply-add counts as one flop"): the multiply-adds plus BatchNorm (2 per element
+    multiply-add counts as one flop"): the multiply-adds (without attention and
+    recurrent cells, for which fvcore has no handle) plus BatchNorm (2 per element
     in eval mode with an affine), group, layer and instance norm, upsampling and adaptive
     average pooling (1 per input element). archstats' ``MACs`` column.
 ``flops``
@@ -72,8 +73,9 @@ CONVENTIONS: Mapping[str, Convention] = {
             "MACs",
             "mult-adds",
             "multiply-accumulates of convolutions, linear maps and matrix products; no bias",
-            "One per weight applied at each position: the work of the weighted layers alone. "
-            "Bias additions, normalisation, pooling and activations are left out.",
+            "One per weight applied at each position: the work of the weighted layers alone, with "
+            "attention's two matrix products and recurrent layers' gates. Bias additions, "
+            "normalisation, pooling and activations are left out.",
             "He et al. 2015 (Table 1, 'FLOPs' as multiply-adds); Szegedy et al. 2014 (Table 1, "
             "'ops' as multiply-adds); torchvision's model documentation ('GFLOPS')",
         ),
@@ -84,7 +86,8 @@ CONVENTIONS: Mapping[str, Convention] = {
             "fvcore's FlopCountAnalysis: the multiply-adds plus BatchNorm, norms, upsampling, adaptive pooling",
             "fvcore counts one fused multiply-add as one flop and adds handles for BatchNorm (2 per "
             "element in eval mode with an affine), the other normalisations, upsampling and adaptive "
-            "average pooling (1 per input element); archstats adds Euclidean distances.",
+            "average pooling (1 per input element); archstats adds Euclidean distances. fvcore has no "
+            "handle for attention or recurrent cells: they are not in this figure.",
             "fvcore (facebookresearch), as used by detectron2 and many papers' FLOPs tables",
         ),
         Convention(

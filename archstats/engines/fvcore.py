@@ -12,6 +12,14 @@ normalisations, upsampling and adaptive average pooling. archstats adds one MAC 
 - ``aten::_convolution_mode``: a convolution with ``padding='same'`` or ``'valid'``,
   counted as fvcore counts any other convolution.
 
+For the conventions that count every matrix product (``macs``, ``flops``), this engine
+adds handles for ``aten::scaled_dot_product_attention`` and ``aten::baddbmm`` by the rules
+of :mod:`archstats.rules`; fvcore's own convention leaves them out, as fvcore does. It
+differs from the dispatch engine on two things: a recurrent layer (``aten::lstm``, ``gru``,
+``rnn_*``) is listed as uncounted, as jit's graph carries no shapes for its weights; and
+the linear maps of ``nn.MultiheadAttention`` stay in the attention module, as jit's
+scopes put them, where the dispatch engine moves ``out_proj``'s to ``out_proj``'s row.
+
 fvcore silently ignores some ops that do arithmetic (``relu``, ``clamp``, ``max``) and
 reports others as unsupported (max-pooling, LRN's elementwise steps, ``tanh``, additions).
 archstats lists all of them per layer as *uncounted*, with how often each ran, so that
