@@ -264,13 +264,13 @@ def test_an_unknown_engine_option_is_one_sentence_and_exit_2(capsys: pytest.Capt
 def test_a_call_its_rule_cannot_count_is_noted_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    import archstats.rules
+    import archstats.rules.table
 
     def refuse(*shapes: object) -> int:
         raise ValueError("no rule for these operands")
 
     linear = archstats.rules.TABLE["aten::linear"]
-    monkeypatch.setitem(archstats.rules._TABLE, "aten::linear", dataclasses.replace(linear, formula=refuse))
+    monkeypatch.setitem(archstats.rules.table._TABLE, "aten::linear", dataclasses.replace(linear, formula=refuse))
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 2 * 2, 3))
     counted = run(model.eval(), torch.zeros(1, 1, 4, 4))
     assert counted.macs["0"] == {"conv": 2 * 2 * 2 * 3 * 3}  # 2 maps of 2x2, 3x3 windows

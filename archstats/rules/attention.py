@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from archstats.rules import MULTIPLY_ADD, Shape, register
+from archstats.rules.table import MULTIPLY_ADD, Shape, register
 
 MATRIX_PRODUCTS = ("macs", "flops", "flops-all")
 

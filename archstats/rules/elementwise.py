@@ -10,7 +10,7 @@ multiply-adds by their own rules and price nothing here.
 
 from __future__ import annotations
 
-from archstats.rules import ACTIVATION, ELEMENTWISE, NORMALISATION, POOLING, TABLE, Category, register
+from archstats.rules.table import ACTIVATION, ELEMENTWISE, NORMALISATION, POOLING, TABLE, Category, register
 
 FLOPS_ALL = ("flops-all",)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from archstats.rules import NORMALISATION, POOLING, RESAMPLING, Shape, register
+from archstats.rules.table import NORMALISATION, POOLING, RESAMPLING, Shape, register
 
 FVCORE = ("fvcore",)
 

@@ -15,7 +15,7 @@ the count belongs to ``macs``, ``flops`` and ``flops-all``, not ``fvcore``.
 
 from __future__ import annotations
 
-from archstats.rules import MULTIPLY_ADD, register
+from archstats.rules.table import MULTIPLY_ADD, register
 
 MATRIX_PRODUCTS = ("macs", "flops", "flops-all")
 GATES = {"aten::lstm": 4, "aten::gru": 3, "aten::rnn_tanh": 1, "aten::rnn_relu": 1}

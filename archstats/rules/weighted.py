@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from archstats.rules import MULTIPLY_ADD, Shape, register
+from archstats.rules.table import MULTIPLY_ADD, Shape, register
 
 
 @register("aten::_convolution", "aten::_convolution_mode", key="conv", category=MULTIPLY_ADD)
