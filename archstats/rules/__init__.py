@@ -24,7 +24,6 @@ to the multiply-adds) and :mod:`~archstats.rules.elementwise` (the ``flops-all``
 
 from __future__ import annotations
 
-from archstats.rules import attention, elementwise, fvcore_extras, recurrent, weighted
 from archstats.rules.table import (
     ACTIVATION,
     ELEMENTWISE,
@@ -48,3 +47,7 @@ __all__ = [
     "Category", "Rule", "Shape", "attention", "counted_under", "elementwise", "fvcore_extras", "label",
     "recurrent", "register", "rule", "weighted",
 ]  # fmt: skip
+
+# The families register themselves on import, after the names above exist: a family may
+# import them from this package or from archstats.rules.table.
+from archstats.rules import attention, elementwise, fvcore_extras, recurrent, weighted
