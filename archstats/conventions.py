@@ -199,19 +199,25 @@ def _signed(n: int) -> str:
     return f"+{fmt_int(n)}" if n >= 0 else f"−{fmt_int(-n)}"
 
 
+def _fvcore_apart(layers: Iterable[Layer]) -> tuple[dict[str, int], dict[str, int]]:
+    """What fvcore counts and ``macs`` does not (normalisation, resampling, adaptive pooling),
+    and what ``macs`` counts and fvcore does not (attention, recurrent cells), by label."""
+    extras: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    for layer in layers:
+        for op, n in layer.macs_by_op.items():
+            fvcore, macs = rules.counted_under(op, "fvcore"), rules.counted_under(op, "macs")
+            if fvcore != macs:
+                into = extras if fvcore else left_out
+                into[rules.label(op)] = into.get(rules.label(op), 0) + n
+    return extras, left_out
+
+
 def reconcile(analysis: Analysis) -> list[Step]:
     """Every convention's total, each explained from the one before it, with the gap's parts measured."""
     layers = analysis.layers
     values = figures(analysis)
-    extras: dict[str, int] = {}  # fvcore's alone: normalisation, resampling, adaptive pooling
-    left_out: dict[str, int] = {}  # the multiply-adds fvcore leaves out: attention, recurrent cells
-    for layer in layers:
-        for op, n in layer.macs_by_op.items():
-            fvcore, macs_ = rules.counted_under(op, "fvcore"), rules.counted_under(op, "macs")
-            if fvcore and not macs_:
-                extras[rules.label(op)] = extras.get(rules.label(op), 0) + n
-            elif macs_ and not fvcore:
-                left_out[rules.label(op)] = left_out.get(rules.label(op), 0) + n
+    extras, left_out = _fvcore_apart(layers)
     extra = sum(extras.values())
     missed = sum(left_out.values())
     bias = sum(bias_additions(layer) for layer in layers)
