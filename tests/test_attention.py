@@ -142,3 +142,19 @@ class Attend(nn.Module):
 def test_scaled_dot_product_attention_counts_the_whole_score_matrix(causal: bool, mask: torch.Tensor | None) -> None:
     counted = run(Attend(causal, mask), torch.zeros(2, 12, 32))
     assert counted.macs[""] == {"attention": 2 * 4 * 2 * 12 * 12 * 8}  # batch 2, 4 heads, 2·L·S·d
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+@pytest.mark.parametrize("backend", ["MATH", "FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_every_cuda_kernel_counts_the_same_products(backend: str, causal: bool) -> None:
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    model = Attend(causal, None).cuda()
+    with sdpa_kernel(getattr(SDPBackend, backend)):
+        try:
+            counted = run(model, torch.zeros(2, 12, 32, device="cuda", dtype=torch.float16))
+        except Exception as error:  # a kernel this GPU or build does not have
+            pytest.skip(f"{backend} does not run here: {type(error).__name__}")
+    assert counted.macs[""] == {"attention": 2 * 4 * 2 * 12 * 12 * 8}
