@@ -308,13 +308,23 @@ class _Recorder(TorchFunctionMode):
         owner.ops.append(op)
 
     def use(self, owner: ModuleTrace, x: torch.Tensor, out: torch.Tensor) -> None:
-        """``owner``'s weights were used by the running module: one call of ``owner``."""
+        """``owner``'s weights were used by the running module: one call of ``owner``.
+
+        Its shapes are the running module's where the widths agree: a function such as
+        ``F.multi_head_attention_forward`` works sequence first, its module batch first.
+        """
         owner.calls += 1
         if owner.first_call < 0:
             owner.first_call = self.tick()
             owner.first_end = self.tick()
-            owner.input_shape = tuple(int(d) for d in x.shape)
-            owner.output_shape = tuple(int(d) for d in out.shape)
+            owner.input_shape = self._batch_first(tuple(int(d) for d in x.shape))
+            owner.output_shape = self._batch_first(tuple(int(d) for d in out.shape))
+
+    def _batch_first(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        running = self.stack[-1].input_shape if self.stack else None
+        if running is not None and len(running) == len(shape) and sorted(running[:-1]) == sorted(shape[:-1]):
+            return (*running[:-1], shape[-1])
+        return shape
 
     def _record(self, op: WeightedOp | None = None, window: Window | None = None) -> None:
         if not self.stack:

@@ -113,6 +113,7 @@ def test_multihead_attention_out_proj_makes_its_own_row(need_weights: bool) -> N
     analysis = archstats.analyze(SelfAttention(width, 4, need_weights), (1, tokens, width), device="cpu")
     out_proj = analysis.layer("attn.out_proj")
     assert out_proj.called and out_proj.calls == 1
+    assert out_proj.output_shape == (1, tokens, width)  # batch first, as its module's input
     assert out_proj.params == width * (width + 1)
     assert out_proj.multiply_adds == tokens * width * width
     assert out_proj.connections == tokens * width * (width + 1)
