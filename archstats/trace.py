@@ -445,12 +445,13 @@ class _Instrumented:
             handle.remove()
 
 
-def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace:
+def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch", extra: Sequence[torch.Tensor] = ()) -> RunTrace:
     """Run ``model`` once on ``x`` and collect everything the counting rules need.
 
     Args:
         model: the network, in the mode (train or eval) to count.
-        x: its input, batch first.
+        x: its input, batch first; receptive fields are those of its spatial dimensions.
+        extra: the forward's further positional inputs (a mask, a second sequence).
         engine: ``dispatch`` counts MACs from the calls of a plain forward pass;
             ``fvcore`` runs fvcore's ``torch.jit`` trace. Both give the same figures
             (:mod:`archstats.dispatch` says where they cannot).
@@ -463,7 +464,7 @@ def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace
         ValueError: ``engine`` is neither.
     """
     if engine == "fvcore":
-        return _run_fvcore(model, x)
+        return _run_fvcore(model, x, extra)
     if engine != "dispatch":
         raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     run_ = _Instrumented(model, x)
@@ -472,7 +473,7 @@ def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace
         # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
         with warnings.catch_warnings(), run_.recorder, torch.no_grad():
             warnings.simplefilter("ignore")
-            model(x)
+            model(x, *extra)
     except Exception as error:
         raise run_.failure(error) from error
     finally:
@@ -482,7 +483,7 @@ def run(model: nn.Module, x: torch.Tensor, engine: str = "dispatch") -> RunTrace
     return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch, list(counter.notes))
 
 
-def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
+def _run_fvcore(model: nn.Module, x: torch.Tensor, extra: Sequence[torch.Tensor] = ()) -> RunTrace:
     """The run as fvcore's jit trace; should fvcore fail where a plain forward pass works
     (an op or an output its tracer cannot take), the model is run once more without it:
     every figure but the MACs still comes out, and the MACs are those of the weighted ops
@@ -491,7 +492,7 @@ def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
     from archstats.flops import flop_analysis, split_counts  # fvcore is imported only for this engine
 
     run_ = _Instrumented(model, x, tracing=True)
-    analysis = flop_analysis(model, (x,))
+    analysis = flop_analysis(model, (x, *extra))
     try:
         with run_.recorder, torch.no_grad():
             counts = analysis.by_module_and_operator()
@@ -503,7 +504,7 @@ def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
     finally:
         run_.remove()
     if traced_failure is not None:
-        return _run_without_fvcore(model, x, traced_failure)
+        return _run_without_fvcore(model, x, traced_failure, extra)
     traces = run_.traces
 
     # fvcore attributes an op to its module and every ancestor; keep each module's own.
@@ -526,11 +527,13 @@ def _run_fvcore(model: nn.Module, x: torch.Tensor) -> RunTrace:
     return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch)
 
 
-def _run_without_fvcore(model: nn.Module, x: torch.Tensor, traced_failure: ForwardError) -> RunTrace:
+def _run_without_fvcore(
+    model: nn.Module, x: torch.Tensor, traced_failure: ForwardError, extra: Sequence[torch.Tensor] = ()
+) -> RunTrace:
     run_ = _Instrumented(model, x)
     try:
         with run_.recorder, torch.no_grad():
-            model(x)
+            model(x, *extra)
     except Exception as error:  # the model's own failure: report where it happened
         raise run_.failure(error) from error
     finally:
