@@ -110,6 +110,11 @@ def _forward_error(
     if _SIZE_ERRORS.search(str(error)):
         return UsageError(f"input {shape} is too small for {name}: the maps fall below 1x1 at {where}{received}{hint}")
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error.cause).__name__
+    if "meta tensor" in first_line or "meta device" in first_line:
+        return UsageError(
+            f"{name} cannot run on the meta device: {where}{received} reads a tensor's value ({first_line}); "
+            "count it with --device cpu"
+        )
     if _DTYPE_ERRORS.search(first_line):
         first_line = first_line.rstrip(".") + (
             "; give each input the dtype the model expects after a colon (float32 is the default; 1x128:int64 for token ids)"

@@ -318,3 +318,30 @@ def test_llama2_7b_builder_matches_the_closed_form() -> None:
         as_dict(archstats.analyze(model, [InputSpec((1, 4), "int64")], device="meta"))["totals"]["params"]
         == LLAMA_PARAMS
     )
+
+
+def test_a_model_that_reads_values_is_refused_on_meta_in_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reads.py").write_text(
+        textwrap.dedent(
+            """
+            from torch import nn
+
+
+            class Reads(nn.Module):
+                def __init__(self) -> None:
+                    super().__init__()
+                    self.fc = nn.Linear(4, 2)
+
+                def forward(self, x):
+                    return self.fc(x) * 2 if x.sum() > 0 else self.fc(x)
+            """
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "report", "reads.py:Reads", "--input", "1x4", "--device", "meta")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "cannot run on the meta device" in err and "--device cpu" in err
+    code, out, err = run(capsys, "report", "reads.py:Reads", "--input", "1x4", "--device", "cpu")
+    assert code == 0
