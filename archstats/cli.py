@@ -93,17 +93,9 @@ def _shape_text(shape: Sequence[int]) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def _inputs_text(inputs: Sequence[InputSpec] | tuple[int, ...]) -> str:
-    if inputs and not isinstance(inputs[0], int):
-        return ", ".join(spec.text for spec in inputs)  # type: ignore[union-attr]
-    return _shape_text(inputs)  # type: ignore[arg-type]
-
-
-def _forward_error(
-    error: Any, name: str, inputs: Sequence[InputSpec] | tuple[int, ...], default: tuple[int, ...] | None
-) -> UsageError:
+def _forward_error(error: Any, name: str, inputs: Sequence[InputSpec], default: tuple[int, ...] | None) -> UsageError:
     """A failed forward pass as one sentence: where it failed, and why."""
-    shape = _inputs_text(inputs)
+    shape = ", ".join(spec.text for spec in inputs)
     where = f"layer {error.module} ({error.module_type}" if error.module else f"the model ({error.module_type}"
     received = f", which receives {_shape_text(error.input_shape)})" if error.input_shape else ")"
     hint = f"; its default input is {_shape_text(default)}" if default else ""
@@ -156,7 +148,9 @@ def _load_report(
     try:
         return zoo.report(name, inputs, device, train, cache, engine)
     except ForwardError as error:
-        raise _forward_error(error, name, inputs or model.input_shape, model.input_shape) from None
+        from archstats.analysis import InputSpec
+
+        raise _forward_error(error, name, inputs or (InputSpec(model.input_shape),), model.input_shape) from None
     except ValueError as error:  # an unusable --device
         raise UsageError(str(error)) from None
 
