@@ -261,6 +261,7 @@ def test_gpt2_small_on_int64_tokens_through_the_api() -> None:
     analysis = archstats.analyze(gpt2_small(), [InputSpec((1, length), "int64")], device="cpu")
     # The tied head counted once; 163,037,184 (= + V x C) would mean the tie was counted twice.
     assert analysis.totals.params == GPT2_PARAMS
+    # A shared tensor is counted in the row of the first layer that owns it (the definition of params).
     assert analysis.layer("head").params == 0 and analysis.layer("wte").params == V * C
     # Linear maps only, while attention's matrix products are not counted (scaled_dot_product_attention):
     # once they are, add BLOCKS * 2 * length**2 * C.
