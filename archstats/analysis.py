@@ -83,9 +83,12 @@ class InputSpec:
     """
 
     shape: tuple[int, ...]
-    dtype: str = "float32"
+    dtype: str = "float32"  # a name of DTYPES; a torch.dtype among them is taken too
 
     def __post_init__(self) -> None:
+        if isinstance(self.dtype, torch.dtype):
+            names = {v: k for k, v in DTYPES.items()}
+            object.__setattr__(self, "dtype", names.get(self.dtype, str(self.dtype)))
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype {self.dtype!r} is not one of {', '.join(DTYPES)}")
         if not self.shape or any(int(d) < 1 for d in self.shape):

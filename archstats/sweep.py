@@ -165,7 +165,8 @@ def render(title: str, rows: Sequence[SweepRow], convention: str) -> str:
         text.append("  ".join(cells).rstrip())
     params = {r.params for r in rows if r.valid}
     if len(params) == 1 and sum(r.valid for r in rows) > 1:
-        text += ["", "Params do not change with the input size: every weighted layer slides over the maps."]
+        where = "slides over the maps" if rows[0].lead == 2 else "is applied at every position"
+        text += ["", f"Params do not change with the input size: every weighted layer {where}."]
     elif len(params) > 1:
         text += ["", "Params change with the input size: a layer's weights depend on the size of the maps it reads."]
     if notes:

@@ -81,6 +81,7 @@ def test_every_dtype_is_read_after_a_colon(name: str) -> None:
 def test_an_input_without_a_dtype_is_float32() -> None:
     assert parse_input("1x3x224x224") == InputSpec((1, 3, 224, 224), "float32")
     assert InputSpec((2, 8), "bool").zeros(torch.device("cpu")).dtype == torch.bool
+    assert InputSpec((2, 8), torch.int64) == InputSpec((2, 8), "int64")  # type: ignore[arg-type]
 
 
 def test_the_python_api_takes_a_shape_or_input_specs() -> None:
