@@ -3,6 +3,7 @@
 >>> from archstats import analyze
 >>> analysis = analyze(my_model, (1, 3, 224, 224), device="cpu")
 >>> analysis.totals.params, analysis.dataframe()
+>>> analyze(my_lm, [InputSpec((1, 128), "int64")], device="meta")  # token ids, nothing allocated
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archstats.analysis import DEFINITIONS, Analysis, Layer, Totals, analyze
+    from archstats.analysis import DEFINITIONS, Analysis, InputSpec, Layer, Totals, analyze
     from archstats.ledger import Claim, Verdict
 
 __version__ = "0.1.0"
 
-__all__ = ["DEFINITIONS", "Analysis", "Claim", "Layer", "Totals", "Verdict", "__version__", "analyze"]
+__all__ = ["DEFINITIONS", "Analysis", "Claim", "InputSpec", "Layer", "Totals", "Verdict", "__version__", "analyze"]
 
 # Imported on first use, so that `archstats --help` and a usage error do not wait for torch.
 _LAZY = {
     "DEFINITIONS": "archstats.analysis",
     "Analysis": "archstats.analysis",
+    "InputSpec": "archstats.analysis",
     "Layer": "archstats.analysis",
     "Totals": "archstats.analysis",
     "analyze": "archstats.analysis",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import math
+import operator
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -69,6 +72,98 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
 
 
 ROOT = "(root)"  # the row of the model's own work, outside any submodule
+
+# The dtypes an input may have, by the names ``--input 1x128:int64`` takes.
+DTYPES: Mapping[str, torch.dtype] = MappingProxyType(
+    {
+        "float32": torch.float32,
+        "float64": torch.float64,
+        "float16": torch.float16,
+        "bfloat16": torch.bfloat16,
+        "int64": torch.int64,
+        "int32": torch.int32,
+        "bool": torch.bool,
+    }
+)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One positional input of the forward pass: its shape, batch first, and its dtype's name.
+
+    The tensor is all zeros: integer tokens are 0, masks are False.
+    """
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"  # a name of DTYPES; a torch.dtype among them is taken too
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dtype, torch.dtype):
+            names = {v: k for k, v in DTYPES.items()}
+            object.__setattr__(self, "dtype", names.get(self.dtype, str(self.dtype)))
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype {self.dtype!r} is not one of {', '.join(DTYPES)}")
+        if not self.shape or any(int(d) < 1 for d in self.shape):
+            raise ValueError(f"input shape {tuple(self.shape)} has a size below 1; every dimension must be at least 1")
+        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+
+    @property
+    def text(self) -> str:
+        """``1x128:int64``, the way ``--input`` writes it (no dtype for float32)."""
+        shape = "x".join(str(d) for d in self.shape)
+        return shape if self.dtype == "float32" else f"{shape}:{self.dtype}"
+
+    @property
+    def floating(self) -> bool:
+        """Whether the input holds real values (an image, features) rather than token ids or a mask."""
+        return DTYPES[self.dtype].is_floating_point
+
+    def zeros(self, device: torch.device) -> torch.Tensor:
+        """The input itself: zeros of this shape and dtype on ``device``."""
+        return torch.zeros(self.shape, dtype=DTYPES[self.dtype], device=device)
+
+
+def parse_input(text: str) -> InputSpec:
+    """``1x3x224x224`` or ``1x128:int64`` (``×`` or ``,`` between sizes) as an :class:`InputSpec`.
+
+    Raises:
+        ValueError: one sentence naming the bad shape or dtype and what would be right.
+    """
+    shape_text, colon, dtype = text.strip().partition(":")
+    parts = re.split(r"[x×,]", shape_text.strip().lower())
+    if not all(p.strip().isdigit() for p in parts):
+        raise ValueError(
+            f"--input {text!r} is not a shape; write it like 1x3x227x227 (batch x channels x height x width), "
+            "with a dtype after a colon for other inputs, e.g. 1x128:int64"
+        )
+    shape = tuple(int(p) for p in parts)
+    if any(d <= 0 for d in shape):
+        raise ValueError(f"--input {text!r} has a size of 0; every dimension must be at least 1")
+    dtype = dtype.strip().lower()
+    if colon and dtype not in DTYPES:
+        named = f"dtype {dtype!r}" if dtype else "no dtype after the colon"
+        raise ValueError(f"--input {text!r} has {named}; write one of {', '.join(DTYPES)}, e.g. 1x128:int64")
+    return InputSpec(shape, dtype if colon else "float32")
+
+
+InputsLike = Sequence[int] | Sequence[InputSpec]
+
+
+def input_specs(inputs: InputsLike) -> tuple[InputSpec, ...]:
+    """A shape (one float32 input) or a sequence of :class:`InputSpec` as a tuple of specs.
+
+    Raises:
+        ValueError: neither, or an empty sequence.
+    """
+    items = list(inputs)
+    if items and all(isinstance(i, InputSpec) for i in items):
+        return tuple(i for i in items if isinstance(i, InputSpec))
+    if items and not any(isinstance(i, InputSpec) for i in items):
+        try:
+            return (InputSpec(tuple(operator.index(i) for i in items)),)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise ValueError("inputs must be a shape such as (1, 3, 224, 224) or a sequence of InputSpec")
 
 
 @dataclass(frozen=True)
@@ -164,6 +259,8 @@ class Analysis:
     uncounted_ops: Mapping[str, int]
     output_shape: tuple[int, ...] | None
     notes: tuple[str, ...] = field(default=())
+    # Every positional input of the forward pass, in order; the first is ``input_shape``.
+    inputs: tuple[InputSpec, ...] = field(default=())
 
     def layer(self, name: str) -> Layer:
         """The layer called ``name``; raises ``KeyError`` when there is none."""
@@ -420,14 +517,26 @@ def available_bytes(device: torch.device) -> int | None:
     """Memory free for a run on ``device`` (None where it cannot be read)."""
     if device.type == "cuda":
         return int(torch.cuda.mem_get_info(device)[0])
+    try:  # Linux's estimate counts the page cache it would drop; the free pages alone do not
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
 
 
-def activation_bytes(model: nn.Module, shape: Sequence[int], train: bool = False) -> int:
-    """Bytes of the input, the weights and every leaf module's output, from a run on the meta device.
+def weight_bytes(model: nn.Module) -> int:
+    """Bytes of a model's parameters and buffers, read from their shapes (a meta model takes none)."""
+    return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+
+
+def activation_bytes(model: nn.Module, inputs: InputsLike, train: bool = False) -> int:
+    """Bytes of the inputs, the weights and every leaf module's output, from a run on the meta device.
 
     An upper bound of what the real run holds at once: it sums outputs that the real
     run frees along the way.
@@ -435,8 +544,10 @@ def activation_bytes(model: nn.Module, shape: Sequence[int], train: bool = False
     Raises:
         ForwardError: the shapes do not go through the network (found without computing).
     """
-    total = math.prod(shape) * 4
-    total += sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+    specs = input_specs(inputs)
+    meta = torch.device("meta")
+    xs = [spec.zeros(meta) for spec in specs]
+    total = sum(x.numel() * x.element_size() for x in xs) + weight_bytes(model)
     outputs = [0]
     running: list[tuple[str, nn.Module, tuple[int, ...] | None]] = []
 
@@ -469,9 +580,9 @@ def activation_bytes(model: nn.Module, shape: Sequence[int], train: bool = False
     model.train(train)
     try:
         with torch.no_grad():
-            model(torch.empty(tuple(shape), device="meta"))
+            model(*xs)
     except Exception as error:
-        name, module, received = running[-1] if running else ("", model, tuple(shape))
+        name, module, received = running[-1] if running else ("", model, specs[0].shape)
         raise ForwardError(name, type(module).__name__, received, error) from error
     finally:
         for handle in handles:
@@ -481,44 +592,63 @@ def activation_bytes(model: nn.Module, shape: Sequence[int], train: bool = False
     return total + outputs[0]
 
 
-def check_fits(model: nn.Module, shape: Sequence[int], device: torch.device, train: bool = False) -> None:
+# What each refusal of check_fits ends with: counting needs none of the memory.
+_META_HINT = "--device meta (device='meta' in Python) counts it without allocating anything"
+
+
+def check_fits(model: nn.Module, inputs: InputsLike, device: torch.device, train: bool = False) -> None:
     """Refuse, before any memory is taken, a run of a meta-built model that will not fit.
+
+    The weights are checked always (their size is read from the shapes); the
+    activations only for an input above ``ESTIMATE_ABOVE`` elements.
 
     Raises:
         TooLargeError: the estimate exceeds the memory available on ``device``.
         ForwardError: the input's shape does not go through the network.
     """
-    if math.prod(shape) <= ESTIMATE_ABOVE:
-        return
+    specs = input_specs(inputs)
     free = available_bytes(device)
     if free is None:
         return
-    text = "x".join(str(d) for d in shape)
-    if math.prod(shape) * 4 > free:
+    weights = weight_bytes(model)
+    if weights > free:
         raise TooLargeError(
-            f"input {text} alone needs {_gigabytes(math.prod(shape) * 4)} on {device}, "
+            f"the weights need {_gigabytes(weights)} on {device}, but about {_gigabytes(free)} is available; "
+            f"{_META_HINT}"
+        )
+    elements = sum(math.prod(spec.shape) for spec in specs)
+    if elements <= ESTIMATE_ABOVE:
+        return
+    text = ", ".join(spec.text for spec in specs)
+    held = sum(spec.zeros(torch.device("meta")).element_size() * math.prod(spec.shape) for spec in specs)
+    if held > free:
+        raise TooLargeError(
+            f"input {text} alone needs {_gigabytes(held)} on {device}, "
             f"but about {_gigabytes(free)} is available; try a smaller --input"
         )
-    needed = activation_bytes(model, shape, train)
+    needed = activation_bytes(model, specs, train)
     if needed > free:
         raise TooLargeError(
             f"input {text} needs about {_gigabytes(needed)} of activation memory on {device}, "
-            f"but about {_gigabytes(free)} is available; try a smaller --input"
+            f"but about {_gigabytes(free)} is available; try a smaller --input, or {_META_HINT}"
         )
 
 
 def build(builder: Callable[[], nn.Module], device: torch.device) -> nn.Module:
-    """Build a network without running its weight initialisation, on ``device``."""
+    """Build a network without running its weight initialisation, on ``device`` (left on meta for meta)."""
     with torch.device("meta"):
         model = builder()
-    return materialize(model, device)
+    return model if device.type == "meta" else materialize(model, device)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``auto`` is CUDA where available, else the CPU; ``cuda`` without CUDA raises."""
+    """``auto`` is CUDA where available, else the CPU; ``cuda`` without CUDA raises; ``meta`` allocates nothing."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device {str(device)!r} is not one of cpu, cuda, meta or auto") from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but this machine has no CUDA device; use --device cpu or auto")
     return resolved
@@ -526,20 +656,26 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def analyze(
     model: nn.Module,
-    input_shape: Sequence[int],
+    inputs: InputsLike,
     device: str | torch.device = "auto",
     name: str | None = None,
     train: bool = False,
     engine: str = "dispatch",
 ) -> Analysis:
-    """Trace ``model`` once on a zero input of ``input_shape`` and count every layer.
+    """Trace ``model`` once on zero inputs and count every layer.
 
     Args:
         model: any ``nn.Module``; a model on the meta device is materialised without
-            initialisation, any other is moved to ``device``.
-        input_shape: the input's shape, batch first (``(1, 3, 227, 227)``); counts are
-            per sample.
-        device: ``cpu``, ``cuda`` or ``auto`` (CUDA where available).
+            initialisation (or left there for ``device="meta"``), any other is moved to
+            ``device``.
+        inputs: the input's shape, batch first (``(1, 3, 227, 227)``), for one float32
+            input; or a sequence of :class:`InputSpec` (shape and dtype), one per
+            positional argument of ``forward`` in order
+            (``[InputSpec((1, 128), "int64")]``). Every input is zeros (tokens 0, masks
+            False); counts are per sample of the first input's batch.
+        device: ``cpu``, ``cuda``, ``auto`` (CUDA where available) or ``meta``: shapes
+            only, no parameter or activation ever allocated; every count, shape and
+            receptive field is the same, since all are read from shapes.
         name: the network's name in reports (default: the model's class name).
         train: run in training mode (auxiliary heads, dropout); the default is eval
             mode. The model's own modes are restored afterwards.
@@ -552,28 +688,60 @@ def analyze(
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     dev = resolve_device(device)
-    shape = tuple(int(d) for d in input_shape)
-    if any(d < 1 for d in shape):
-        raise ValueError(f"input shape {shape} has a size below 1; every dimension must be at least 1")
+    specs = input_specs(inputs)
     with _collector_paused():
         modules = list(model.modules())
-        tensors = [t for m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
-        target = _placed(dev)
-        if any(t.is_meta for t in tensors):
-            check_fits(model, shape, dev, train)
-            model = materialize(model, dev)
-        elif any(t.device != target for t in tensors):  # .to() walks every module even when none moves
-            model = model.to(dev)
-        x = torch.zeros(shape, device=dev)
+        model = _placed_model(model, modules, specs, dev, train)
+        xs = [spec.zeros(dev) for spec in specs]
         modes = {m: m.training for m in modules}
         if any(mode != train for mode in modes.values()):
             model.train(train)
         try:
-            return from_run(name or type(model).__name__, run(model, x, engine), shape, str(dev))
+            run_ = run(model, xs[0], engine, extra=xs[1:])
+            analysis = from_run(name or type(model).__name__, run_, specs[0].shape, str(dev))
         finally:
             for module, mode in modes.items():
                 if module.training != mode:
                     module.training = mode
+    if not specs[0].floating:
+        # Token ids or a mask have no spatial grid: a field keyed on their dimensions would be nonsense.
+        layers = tuple(
+            dataclasses.replace(x, receptive_field=None, jump=None, rf_global=False) for x in analysis.layers
+        )
+        analysis = dataclasses.replace(analysis, layers=layers)
+    return dataclasses.replace(analysis, inputs=specs, notes=(*analysis.notes, *_input_notes(specs, dev)))
+
+
+def _placed_model(
+    model: nn.Module, modules: list[nn.Module], specs: tuple[InputSpec, ...], dev: torch.device, train: bool
+) -> nn.Module:
+    """The model with its tensors on ``dev``: materialised from meta once it is known to fit."""
+    tensors = [t for m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
+    if dev.type == "meta":
+        if any(not t.is_meta for t in tensors):
+            model = model.to(dev)
+        return model
+    target = _placed(dev)
+    if any(t.is_meta for t in tensors):
+        check_fits(model, specs, dev, train)
+        return materialize(model, dev)
+    if any(t.device != target for t in tensors):  # .to() walks every module even when none moves
+        return model.to(dev)
+    return model
+
+
+def _input_notes(specs: Sequence[InputSpec], device: torch.device) -> list[str]:
+    """What a reader must know about the inputs and the device that the figures do not say."""
+    notes = []
+    if len(specs) > 1 or any(spec.dtype != "float32" for spec in specs):
+        listed = ", ".join(spec.text for spec in specs)
+        notes.append(f"inputs {listed}, in the forward's order; all zeros (integer tokens 0, masks False)")
+    if device.type == "meta":
+        notes.append(
+            "traced on the meta device: shapes only, no parameter or activation allocated, so no memory "
+            "was measured; counts, shapes and receptive fields are read from shapes as on a real device"
+        )
+    return notes
 
 
 @contextlib.contextmanager
@@ -603,6 +771,10 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
     return {
         "network": analysis.network,
         "input_shape": list(analysis.input_shape),
+        "inputs": [
+            {"shape": list(spec.shape), "dtype": spec.dtype}
+            for spec in analysis.inputs or (InputSpec(analysis.input_shape),)
+        ],
         "device": analysis.device,
         "totals": {
             "params": t.params,

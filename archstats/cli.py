@@ -21,10 +21,16 @@ from archstats.engines import DEFAULT as DEFAULT_ENGINE
 from archstats.engines import ENGINES
 
 if TYPE_CHECKING:
+    from archstats.analysis import InputSpec
     from archstats.zoo import Report
 
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_USAGE = 0, 1, 2
+# The dtypes --input takes (archstats.analysis.DTYPES, named here so --help does not import torch).
+_DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "bool")
 
+_DTYPE_ERRORS = re.compile(
+    r"scalar type|dtype|type \(|should be the same|not implemented for '(Long|Int|Bool)", re.IGNORECASE
+)
 _SIZE_ERRORS = re.compile(
     r"too small|greater than actual input size|non-positive|output size is|smaller than kernel|cannot be less",
     re.IGNORECASE,
@@ -42,15 +48,17 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """``1x3x227x227`` (or with ``×`` or ``,``) as a tuple of positive ints."""
-    parts = re.split(r"[x×,]", text.strip().lower())
-    if not parts or not all(p.strip().isdigit() for p in parts):
-        raise UsageError(
-            f"--input {text!r} is not a shape; write it like 1x3x227x227 (batch x channels x height x width)"
-        )
-    shape = tuple(int(p) for p in parts)
-    if any(d <= 0 for d in shape):
-        raise UsageError(f"--input {text!r} has a size of 0; every dimension must be at least 1")
-    return shape
+    return parse_inputs([text])[0].shape
+
+
+def parse_inputs(texts: Sequence[str]) -> tuple[InputSpec, ...]:
+    """Each ``--input`` (``1x3x227x227``, ``1x128:int64``) as an input spec, in the forward's order."""
+    from archstats.analysis import parse_input
+
+    try:
+        return tuple(parse_input(text) for text in texts)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _check_writable(path: str) -> None:
@@ -88,22 +96,30 @@ def _shape_text(shape: Sequence[int]) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def _forward_error(error: Any, name: str, shape: tuple[int, ...], default: tuple[int, ...] | None) -> UsageError:
+def _forward_error(error: Any, name: str, inputs: Sequence[InputSpec], default: tuple[int, ...] | None) -> UsageError:
     """A failed forward pass as one sentence: where it failed, and why."""
+    shape = ", ".join(spec.text for spec in inputs)
     where = f"layer {error.module} ({error.module_type}" if error.module else f"the model ({error.module_type}"
     received = f", which receives {_shape_text(error.input_shape)})" if error.input_shape else ")"
     hint = f"; its default input is {_shape_text(default)}" if default else ""
     if _SIZE_ERRORS.search(str(error)):
-        return UsageError(
-            f"input {_shape_text(shape)} is too small for {name}: the maps fall below 1x1 at {where}{received}{hint}"
-        )
+        return UsageError(f"input {shape} is too small for {name}: the maps fall below 1x1 at {where}{received}{hint}")
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error.cause).__name__
-    return UsageError(f"input {_shape_text(shape)} does not fit {name}: {where}{received} failed: {first_line}")
+    if "meta tensor" in first_line or "meta device" in first_line:
+        return UsageError(
+            f"{name} cannot run on the meta device: {where}{received} reads a tensor's value ({first_line}); "
+            "count it with --device cpu"
+        )
+    if _DTYPE_ERRORS.search(first_line):
+        first_line = first_line.rstrip(".") + (
+            "; give each input the dtype the model expects after a colon (float32 is the default; 1x128:int64 for token ids)"
+        )
+    return UsageError(f"input {shape} does not fit {name}: {where}{received} failed: {first_line}")
 
 
 def _load_report(
     name: str,
-    input_shape: tuple[int, ...] | None,
+    inputs: tuple[InputSpec, ...] | None,
     device: str,
     kwargs: dict[str, Any] | None = None,
     train: bool = False,
@@ -115,15 +131,15 @@ def _load_report(
     from archstats.trace import ForwardError
 
     if is_target(name):
-        if input_shape is None:
+        if inputs is None:
             raise UsageError(f"{name} is a user's model: give its input shape with --input, e.g. --input 1x3x224x224")
         try:
-            return zoo.report_model(name, input_shape, device, kwargs or {}, train, engine)
+            return zoo.report_model(name, inputs, device, kwargs or {}, train, engine)
         except LoadError as error:
             raise UsageError(str(error)) from None
         except ForwardError as error:
-            raise _forward_error(error, name, input_shape, None) from None
-        except ValueError as error:  # an unusable --device
+            raise _forward_error(error, name, inputs, None) from None
+        except ValueError as error:  # an unusable --device, a model too large for it (TooLargeError)
             raise UsageError(str(error)) from None
     if kwargs:
         raise UsageError(f"--arg is for a user's model (MODULE:NAME); {name} is a zoo network")
@@ -131,17 +147,29 @@ def _load_report(
         model = zoo.spec(name)
     except zoo.UnknownNetworkError as error:
         raise UsageError(str(error)) from None
-    if input_shape is not None and len(input_shape) != len(model.input_shape):
-        raise UsageError(
-            f"--input {_shape_text(input_shape)} has {len(input_shape)} dimensions but {name} takes "
-            f"{len(model.input_shape)}, like its default {_shape_text(model.input_shape)}"
-        )
+    _check_zoo_inputs(name, inputs, model.input_shape)
     try:
-        return zoo.report(name, input_shape, device, train, cache, engine)
+        return zoo.report(name, inputs, device, train, cache, engine)
     except ForwardError as error:
-        raise _forward_error(error, name, input_shape or model.input_shape, model.input_shape) from None
+        from archstats.analysis import InputSpec
+
+        raise _forward_error(error, name, inputs or (InputSpec(model.input_shape),), model.input_shape) from None
     except ValueError as error:  # an unusable --device
         raise UsageError(str(error)) from None
+
+
+def _check_zoo_inputs(name: str, inputs: tuple[InputSpec, ...] | None, default: tuple[int, ...]) -> None:
+    """A zoo network takes one input with as many dimensions as its default."""
+    if inputs is None:
+        return
+    if len(inputs) > 1:
+        raise UsageError(f"{name} takes one input, like its default {_shape_text(default)}; give --input once")
+    shape = inputs[0].shape
+    if len(shape) != len(default):
+        raise UsageError(
+            f"--input {_shape_text(shape)} has {len(shape)} dimensions but {name} takes "
+            f"{len(default)}, like its default {_shape_text(default)}"
+        )
 
 
 # -- subcommands ----------------------------------------------------------------------
@@ -204,14 +232,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"only one of {', '.join(options[:-1])} and {options[-1]} can write to stdout ('-')")
     for path in outputs.values():
         _check_writable(path)
-    input_shape = parse_shape(args.input) if args.input is not None else None
+    inputs = parse_inputs(args.input) if args.input else None
     from archstats.loader import LoadError, parse_kwargs
 
     try:
         kwargs = parse_kwargs(args.arg)
     except LoadError as error:
         raise UsageError(str(error)) from None
-    report = _load_report(args.name, input_shape, args.device, kwargs, args.train, engine=args.engine)
+    report = _load_report(args.name, inputs, args.device, kwargs, args.train, engine=args.engine)
     report = dataclasses.replace(report, convention=args.convention)
     # Render everything first: a failure here leaves no file half written.
     rendered = {kind: _renderer(kind)(report) for kind in outputs}
@@ -231,7 +259,7 @@ def _check_all(args: argparse.Namespace) -> Path:
     if args.name is not None:
         raise UsageError(f"--all renders every zoo network; drop NAME ({args.name}) or drop --all")
     clashes = [f"--{kind}" for kind in _EXPORTS if getattr(args, kind) is not None]
-    clashes += ["--input"] if args.input is not None else []
+    clashes += ["--input"] if args.input else []
     clashes += ["--arg"] if args.arg else []
     clashes += ["--train"] if args.train else []
     if clashes:
@@ -335,23 +363,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if args.json not in (None, "-"):
         _check_writable(args.json)
-    from archstats.analysis import Analysis, analyze
+    from archstats.analysis import Analysis, InputSpec, analyze
 
+    inputs = parse_inputs(args.input) if args.input else None
     if is_target(args.name):
-        if args.input is None:
+        if inputs is None:
             raise UsageError(
                 f"{args.name} is a user's model: give its input shape with --input, e.g. --input 1x3x224x224"
             )
-        base = parse_shape(args.input)
         try:
             model = load(args.name, kwargs)
         except LoadError as error:
             raise UsageError(str(error)) from None
 
-        def trace(shape: tuple[int, ...]) -> Analysis:
-            return analyze(model, shape, args.device, name=args.name, train=args.train, engine=args.engine)
+        def analyze_at(specs: list[InputSpec]) -> Analysis:
+            return analyze(model, specs, args.device, name=args.name, train=args.train, engine=args.engine)
 
-        default: tuple[int, ...] | None = None
     else:
         if kwargs:
             raise UsageError(f"--arg is for a user's model (MODULE:NAME); {args.name} is a zoo network")
@@ -359,32 +386,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             spec = zoo.spec(args.name)
         except zoo.UnknownNetworkError as error:
             raise UsageError(str(error)) from None
-        default = spec.input_shape
-        base = parse_shape(args.input) if args.input is not None else default
-        if len(base) != len(default):
-            raise UsageError(
-                f"--input {_shape_text(base)} has {len(base)} dimensions but {args.name} takes "
-                f"{len(default)}, like its default {_shape_text(default)}"
-            )
+        _check_zoo_inputs(args.name, inputs, spec.input_shape)
+        inputs = inputs or (InputSpec(spec.input_shape),)
 
-        def trace(shape: tuple[int, ...]) -> Analysis:
-            return zoo.analyze_network(args.name, shape, args.device, args.train, engine=args.engine)
+        def analyze_at(specs: list[InputSpec]) -> Analysis:
+            return zoo.analyze_network(args.name, specs, args.device, args.train, engine=args.engine)
+
+    # --sizes varies the first input; a further input (a mask, a second sequence) is kept as given.
+    first, rest = inputs[0], list(inputs[1:])
+    lead = 2 if first.floating else 1  # an image keeps batch and channels; token ids the batch alone
+
+    def trace(shape: tuple[int, ...]) -> Analysis:
+        return analyze_at([InputSpec(shape, first.dtype), *rest])
 
     def describe(error: Any, shape: tuple[int, ...]) -> str:
-        sentence = str(_forward_error(error, args.name, shape, None))
+        sentence = str(_forward_error(error, args.name, [InputSpec(shape, first.dtype), *rest], None))
         return sentence.split(": ", 1)[1] if ": " in sentence else sentence
 
     tty = sys.stderr.isatty()
     try:
-        rows = sweep.sweep(trace, base, sizes, args.convention, describe, _progress if tty else None)
+        rows = sweep.sweep(trace, first.shape, sizes, args.convention, describe, _progress if tty else None, lead)
     except ValueError as error:  # a size with the wrong number of dimensions, an unusable --device
         raise UsageError(str(error)) from None
     finally:
         if tty:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
-    title = (
-        f"{args.name} at {len(sizes)} input size{'s' if len(sizes) != 1 else ''} (batch {base[0]}, {base[1]} channels)"
-    )
+    base = first.shape
+    kept = f"batch {base[0]}, {base[1]} channels" if lead == 2 else f"batch {base[0]}, {first.dtype} tokens"
+    kept += "".join(f"; then {spec.text}" for spec in rest)
+    title = f"{args.name} at {len(sizes)} input size{'s' if len(sizes) != 1 else ''} ({kept})"
     if args.json is not None:
         import json
 
@@ -433,8 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     for kind, title in _EXPORTS.items():
         p_report.add_argument(f"--{kind}", metavar="F", help=f"write the {title} to F ('-' for stdout)")
     p_report.add_argument(
-        "--input", metavar="SHAPE", help="input shape, batch first, e.g. 1x3x227x227 (default: the network's)"
-    )
+        "--input", metavar="SHAPE[:DTYPE]", action="append",
+        help="input shape, batch first, e.g. 1x3x227x227 (default: the network's); a dtype after a colon "
+        f"({', '.join(_DTYPE_NAMES)}), e.g. 1x128:int64 for tokens; repeat for each positional input; values are zeros",
+    )  # fmt: skip
     p_report.add_argument(
         "--arg", metavar="KEY=VALUE", action="append", default=[],
         help="a keyword argument for a user's model factory (repeatable), e.g. --arg num_classes=10",
@@ -455,8 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes", required=True, metavar="S,S,...", help="spatial sizes, e.g. 224,256,299,320 or 240x320"
     )
     p_sweep.add_argument(
-        "--input", metavar="SHAPE", help="the shape whose batch and channels are kept (default: the network's)"
-    )
+        "--input", metavar="SHAPE[:DTYPE]", action="append",
+        help="the first input's shape, whose batch and channels are kept (batch alone for integer tokens), "
+        "default: the network's; repeat for further inputs, kept as given",
+    )  # fmt: skip
     p_sweep.add_argument("--json", metavar="F", help="also write the rows as JSON to F ('-' for stdout only)")
     p_sweep.add_argument(
         "--arg", metavar="KEY=VALUE", action="append", default=[],
@@ -488,8 +522,9 @@ def _convention_argument(parser: argparse.ArgumentParser) -> None:
 
 def _device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--device", choices=("cpu", "cuda", "auto"), default="auto",
-        help="where to run the forward pass (default: auto, CUDA where available)",
+        "--device", choices=("cpu", "cuda", "auto", "meta"), default="auto",
+        help="where to run the forward pass (default: auto, CUDA where available); meta: shapes only, "
+        "no weight or activation allocated, for models larger than memory",
     )  # fmt: skip
 
 

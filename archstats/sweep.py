@@ -19,6 +19,7 @@ class SweepRow:
     """One input size: its figures, or why the network does not run at it."""
 
     input_shape: tuple[int, ...]
+    lead: int = 2  # leading dimensions the sweep keeps: batch and channels, or batch alone for tokens
     params: int | None = None
     cost: int | None = None
     activation_bytes: int | None = None
@@ -28,6 +29,11 @@ class SweepRow:
     @property
     def valid(self) -> bool:
         return not self.error
+
+    @property
+    def size(self) -> tuple[int, ...]:
+        """The dimensions the sweep varies."""
+        return self.input_shape[self.lead :]
 
 
 def activation_bytes(analysis: Analysis) -> int:
@@ -40,7 +46,7 @@ def activation_bytes(analysis: Analysis) -> int:
 
 
 def parse_sizes(text: str) -> list[tuple[int, ...]]:
-    """``224,256,240x320`` as spatial sizes: a single number is a square.
+    """``224,256,240x320`` as sizes: a single number is the same along every varied dimension (see :func:`with_size`).
 
     Raises:
         ValueError: with one sentence naming the bad entry.
@@ -51,24 +57,29 @@ def parse_sizes(text: str) -> list[tuple[int, ...]]:
         parts = entry.replace("×", "x").split("x")
         if not entry or not all(p.isdigit() and int(p) > 0 for p in parts):
             raise ValueError(f"--sizes entry {entry!r} is not a size; write sizes like 224,256 or 240x320")
-        dims = tuple(int(p) for p in parts)
-        sizes.append(dims * 2 if len(dims) == 1 else dims)
+        sizes.append(tuple(int(p) for p in parts))
     return sizes
 
 
-def with_size(base: Sequence[int], size: Sequence[int]) -> tuple[int, ...]:
-    """``base`` (batch, channels, *spatial) with its spatial dimensions replaced by ``size``.
+def with_size(base: Sequence[int], size: Sequence[int], lead: int = 2) -> tuple[int, ...]:
+    """``base`` with the dimensions after its first ``lead`` replaced by ``size``.
+
+    ``lead`` is 2 for an image (batch, channels, *spatial) and 1 for tokens (batch,
+    length); a single number stands for every varied dimension (224 is 224x224).
 
     Raises:
-        ValueError: ``size`` has a different number of spatial dimensions.
+        ValueError: ``size`` has a different number of dimensions.
     """
-    spatial = len(base) - 2
-    if len(size) != spatial:
+    varied = len(base) - lead
+    if len(size) == 1 and varied > 1:
+        size = tuple(size) * varied
+    if len(size) != varied or varied < 1:
+        kind = "spatial" if lead == 2 else "varied"
         raise ValueError(
             f"size {'x'.join(map(str, size))} has {len(size)} dimensions but the input "
-            f"{'x'.join(map(str, base))} has {spatial} spatial ones"
+            f"{'x'.join(map(str, base))} has {varied} {kind} ones"
         )
-    return (*tuple(base[:2]), *tuple(size))
+    return (*tuple(base[:lead]), *tuple(size))
 
 
 def sweep(
@@ -78,6 +89,7 @@ def sweep(
     convention: str,
     describe: Callable[[ForwardError, tuple[int, ...]], str],
     progress: Callable[[int, int, str], None] | None = None,
+    lead: int = 2,
 ) -> list[SweepRow]:
     """Trace at every size; a size the network cannot take gets its reason instead of figures.
 
@@ -88,21 +100,23 @@ def sweep(
         convention: the convention of the ``cost`` column (``archstats.conventions.NAMES``).
         describe: turns a failed forward pass at a shape into one sentence.
         progress: called before each size with (done, total, label).
+        lead: leading dimensions of ``base`` kept (2: batch and channels; 1: batch of tokens).
     """
     conventions.get(convention)
     rows: list[SweepRow] = []
     for i, size in enumerate(sizes):
-        shape = with_size(base, size)
+        shape = with_size(base, size, lead)
         if progress is not None:
             progress(i, len(sizes), "x".join(map(str, size)))
         try:
             analysis = analyze(shape)
         except ForwardError as error:
-            rows.append(SweepRow(shape, error=describe(error, shape)))
+            rows.append(SweepRow(shape, lead, error=describe(error, shape)))
             continue
         rows.append(
             SweepRow(
                 shape,
+                lead,
                 params=analysis.totals.params,
                 cost=conventions.total(analysis.layers, convention),
                 activation_bytes=activation_bytes(analysis),
@@ -120,17 +134,18 @@ def render(title: str, rows: Sequence[SweepRow], convention: str) -> str:
     """The sweep as a fixed-width table with growth ratios against the first valid size."""
     unit = conventions.get(convention)
     first = next((r for r in rows if r.valid), None)
-    header = ("input", "params", f"{unit.column} ({unit.name})", "× cost", "× pixels", "activations", "output")
+    grows = "× pixels" if not rows or rows[0].lead == 2 else "× positions"
+    header = ("input", "params", f"{unit.column} ({unit.name})", "× cost", grows, "activations", "output")
     lines: list[tuple[str, ...]] = [header]
     notes: list[str] = []
     for row in rows:
-        size = "x".join(map(str, row.input_shape[2:]))
+        size = "x".join(map(str, row.size))
         if not row.valid:
             lines.append((size, "not valid", "", "", "", "", ""))
             notes.append(f"{size}: {row.error}")
             continue
         assert first is not None and row.cost is not None and first.cost is not None
-        pixels = math.prod(row.input_shape[2:]) / math.prod(first.input_shape[2:])
+        pixels = math.prod(row.size) / math.prod(first.size)
         cost_ratio = f"{row.cost / first.cost:.2f}" if first.cost else "–"
         lines.append(
             (
@@ -150,14 +165,15 @@ def render(title: str, rows: Sequence[SweepRow], convention: str) -> str:
         text.append("  ".join(cells).rstrip())
     params = {r.params for r in rows if r.valid}
     if len(params) == 1 and sum(r.valid for r in rows) > 1:
-        text += ["", "Params do not change with the input size: every weighted layer slides over the maps."]
+        where = "slides over the maps" if rows[0].lead == 2 else "is applied at every position"
+        text += ["", f"Params do not change with the input size: every weighted layer {where}."]
     elif len(params) > 1:
         text += ["", "Params change with the input size: a layer's weights depend on the size of the maps it reads."]
     if notes:
         text += ["", "Sizes that do not run:", *(f"  {n}" for n in notes)]
     text += [
         "",
-        f"× cost and × pixels are relative to the first valid size; activations are the float32 outputs of "
+        f"× cost and {grows} are relative to the first valid size; activations are the float32 outputs of "
         f"every layer per sample; cost is per sample under the {unit.name} convention ({unit.summary}).",
     ]
     return "\n".join(text) + "\n"

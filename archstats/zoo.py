@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from archstats.analysis import Analysis, analyze, resolve_device
+from archstats.analysis import Analysis, InputsLike, analyze, input_specs, resolve_device
 from archstats.conventions import DEFAULT as DEFAULT_CONVENTION
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
 from models import REGISTRY, ModelSpec
@@ -77,25 +76,28 @@ class Report:
 
 def analyze_network(
     name: str,
-    input_shape: Sequence[int] | None = None,
+    input_shape: InputsLike | None = None,
     device: str = "auto",
     train: bool = False,
     engine: str = "dispatch",
 ) -> Analysis:
-    """Build a zoo network without weight initialisation and trace it once."""
+    """Build a zoo network without weight initialisation and trace it once.
+
+    ``input_shape`` is a shape or a sequence of :class:`archstats.InputSpec` (default: the network's).
+    """
     import torch
 
     model = spec(name)
     dev = resolve_device(device)
-    shape = tuple(input_shape) if input_shape is not None else model.input_shape
+    inputs = input_specs(input_shape) if input_shape is not None else input_specs(model.input_shape)
     with torch.device("meta"):
         network = model.builder()  # analyze() gives it storage once the input is known to fit
-    return analyze(network, shape, dev, name=name, train=train, engine=engine)
+    return analyze(network, inputs, dev, name=name, train=train, engine=engine)
 
 
 def report(
     name: str,
-    input_shape: Sequence[int] | None = None,
+    input_shape: InputsLike | None = None,
     device: str = "auto",
     train: bool = False,
     cache: dict[str, Analysis] | None = None,
@@ -131,19 +133,33 @@ def report(
 
 def report_model(
     target: str,
-    input_shape: Sequence[int],
+    inputs: InputsLike,
     device: str = "auto",
     kwargs: dict[str, Any] | None = None,
     train: bool = False,
     engine: str = "dispatch",
 ) -> Report:
-    """Load a user's model (``module:factory`` or ``file.py:Name``) and trace it; no claims to judge."""
+    """Load a user's model (``module:factory`` or ``file.py:Name``) and trace it; no claims to judge.
+
+    Args:
+        target: ``package.module:factory`` or ``path/to/file.py:Name``.
+        inputs: a shape (one float32 input) or a sequence of :class:`archstats.InputSpec`,
+            one per positional argument of ``forward``, as :func:`archstats.analyze` takes.
+        device: ``cpu``, ``cuda``, ``auto`` or ``meta`` (shapes only, nothing allocated).
+        kwargs: keyword arguments for the factory.
+        train: trace in training mode.
+        engine: ``dispatch`` or ``fvcore``.
+
+    Returns:
+        The report, with no verdicts.
+    """
     from archstats.loader import load
 
+    specs = input_specs(inputs)
     model = load(target, kwargs)
-    analysis = analyze(model, input_shape, device, name=target, train=train, engine=engine)
+    analysis = analyze(model, specs, device, name=target, train=train, engine=engine)
     user_spec = ModelSpec(
-        name=target, builder=lambda: model, input_shape=tuple(input_shape), paper="", year=None,
+        name=target, builder=lambda: model, input_shape=specs[0].shape, paper="", year=None,
         summary="a user's model",
     )  # fmt: skip
     return Report(user_spec, analysis, ())

@@ -9,6 +9,7 @@ model runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,13 +22,14 @@ ENGINES: tuple[str, ...] = ("dispatch", "fvcore")
 DEFAULT = "dispatch"
 
 
-def run(model: nn.Module, x: torch.Tensor, engine: str = DEFAULT) -> RunTrace:
+def run(model: nn.Module, x: torch.Tensor, engine: str = DEFAULT, extra: Sequence[torch.Tensor] = ()) -> RunTrace:
     """Run ``model`` once on ``x`` under the recorder, counting its MACs with ``engine``.
 
     Args:
         model: the network, in the mode (train or eval) to count.
-        x: its input, batch first.
+        x: its input, batch first; receptive fields are those of its spatial dimensions.
         engine: one of :data:`ENGINES`.
+        extra: the forward's further positional inputs (a mask, a second sequence).
 
     Returns:
         Each module's own record, MACs by operator key and uncounted ops.
@@ -39,9 +41,9 @@ def run(model: nn.Module, x: torch.Tensor, engine: str = DEFAULT) -> RunTrace:
     if engine == "dispatch":
         from archstats.engines import dispatch
 
-        return dispatch.run(model, x)
+        return dispatch.run(model, x, extra)
     if engine == "fvcore":
         from archstats.engines import fvcore  # fvcore is imported only for this engine
 
-        return fvcore.run(model, x)
+        return fvcore.run(model, x, extra)
     raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")

@@ -741,12 +741,13 @@ def _training(args: Sequence[Any]) -> Any:
     return args[5] if len(args) > 6 else args[3]
 
 
-def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+def run(model: nn.Module, x: torch.Tensor, extra: Sequence[torch.Tensor] = ()) -> RunTrace:
     """Run ``model`` once on ``x``, counting its calls as jit's nodes (see the module's docstring).
 
     Args:
         model: the network, in the mode (train or eval) to count.
         x: its input, batch first.
+        extra: the forward's further positional inputs.
 
     Returns:
         Each module's own record, MACs by operator key and uncounted ops.
@@ -760,7 +761,7 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
         # Quiet, as fvcore's trace is: the model's warnings are not the analysis's.
         with warnings.catch_warnings(), run_.recorder, torch.no_grad():
             warnings.simplefilter("ignore")
-            model(x)
+            model(x, *extra)
     except Exception as error:
         raise run_.failure(error) from error
     finally:

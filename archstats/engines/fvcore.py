@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -117,14 +117,14 @@ def split_counts(counter: Counter[str]) -> tuple[dict[str, int], dict[str, int]]
     return macs, uncounted
 
 
-def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
+def run(model: nn.Module, x: torch.Tensor, extra: Sequence[torch.Tensor] = ()) -> RunTrace:
     """The run as fvcore's jit trace, under the recorder; should fvcore fail where a plain forward pass works
     (an op or an output its tracer cannot take), the model is run once more without it:
     every figure but the MACs still comes out, and the MACs are those of the weighted ops
     the recorder saw (convolutions, linear maps, matrix products), with a note saying so.
     """
     run_ = Instrumented(model, x, tracing=True)
-    analysis = flop_analysis(model, (x,))
+    analysis = flop_analysis(model, (x, *extra))
     try:
         with run_.recorder, torch.no_grad():
             counts = analysis.by_module_and_operator()
@@ -136,7 +136,7 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
     finally:
         run_.remove()
     if traced_failure is not None:
-        return _run_without_fvcore(model, x, traced_failure)
+        return _run_without_fvcore(model, x, traced_failure, extra)
     traces = run_.traces
 
     # fvcore attributes an op to its module and every ancestor; keep each module's own.
@@ -159,11 +159,13 @@ def run(model: nn.Module, x: torch.Tensor) -> RunTrace:
     return RunTrace(traces, macs, uncounted, traces[""].output_fields, run_.batch)
 
 
-def _run_without_fvcore(model: nn.Module, x: torch.Tensor, traced_failure: ForwardError) -> RunTrace:
+def _run_without_fvcore(
+    model: nn.Module, x: torch.Tensor, traced_failure: ForwardError, extra: Sequence[torch.Tensor] = ()
+) -> RunTrace:
     run_ = Instrumented(model, x)
     try:
         with run_.recorder, torch.no_grad():
-            model(x)
+            model(x, *extra)
     except Exception as error:  # the model's own failure: report where it happened
         raise run_.failure(error) from error
     finally:
