@@ -395,6 +395,78 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_profile(args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, the profile options that cannot work."""
+    if args.batch < 1:
+        raise UsageError(f"--batch {args.batch} is not a batch size; give a whole number of samples, at least 1")
+    if args.repeats < 1:
+        raise UsageError(f"--repeats {args.repeats} times nothing; give at least 1 (the median is over these)")
+    if args.warmup < 0:
+        raise UsageError(f"--warmup {args.warmup} is negative; give 0 or more untimed passes")
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but this machine has no CUDA device; use --device cpu")
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    _check_profile(args)
+    if args.name is None:
+        raise UsageError("profile needs NAME, a zoo network")
+    from archstats import zoo
+    from archstats.loader import is_target
+
+    if is_target(args.name):
+        raise UsageError(f"profile times zoo networks; {args.name} is a user's model (see 'archstats list')")
+    try:
+        zoo.spec(args.name)
+    except zoo.UnknownNetworkError as error:
+        raise UsageError(str(error)) from None
+    outputs = {kind: getattr(args, kind) for kind in ("json",) if getattr(args, kind) is not None}
+    for path in outputs.values():
+        _check_writable(path)
+    import json
+
+    from archstats import timing
+
+    data = timing.as_dict(
+        timing.profile_network(
+            args.name, args.device, args.batch, args.repeats, args.warmup, args.train, args.remeasure
+        )
+    )
+    texts = {"json": json.dumps(data, indent=2) + "\n"}
+    if "-" not in outputs.values():
+        sys.stdout.write(timing.render_text(data))
+    for kind, path in outputs.items():
+        write_atomically(path, texts[kind])
+        if path != "-":
+            print(f"wrote {kind.upper()} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _profile_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "profile",
+        help="time a zoo network layer by layer on this machine, beside its counts and the device's roofline",
+        usage="%(prog)s NAME [options]",
+    )
+    p.add_argument("name", metavar="NAME", nargs="?", help="a zoo network (see 'archstats list')")
+    p.add_argument("--batch", type=int, default=1, metavar="B", help="samples per pass (default: 1)")
+    p.add_argument(
+        "--repeats", type=int, default=10, metavar="N", help="timed passes; medians over these (default: 10)"
+    )
+    p.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed passes first (default: 2)")
+    p.add_argument("--train", action="store_true", help="training mode, and the backward pass timed too")
+    p.add_argument("--remeasure", action="store_true", help="measure the device's roofline again, not from the cache")
+    p.add_argument("--json", metavar="F", help="write the profile as JSON to F ('-' for stdout)")
+    p.add_argument(
+        "--device", choices=("cpu", "cuda", "auto"), default="auto",
+        help="where to time (default: auto, CUDA where available)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_profile)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, subcommands and all."""
     parser = _Parser(
@@ -470,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     _device_argument(p_check)
     _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
+    _profile_parser(sub)
     return parser
 
 
