@@ -9,10 +9,11 @@ too, per layer on the autograd node that produced the layer's output.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -210,6 +211,21 @@ def _passes(
     return found
 
 
+@contextlib.contextmanager
+def _hooked(model: nn.Module, recorder: _Recorder) -> Iterator[None]:
+    """The recorder's hooks on every leaf module for the duration of the block."""
+    modules = dict(model.named_modules())
+    handles = []
+    for name in leaf_names(model):
+        handles.append(modules[name].register_forward_pre_hook(recorder.pre(name)))
+        handles.append(modules[name].register_forward_hook(recorder.post(name)))
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def leaf_names(model: nn.Module) -> list[str]:
     """The modules that have no submodules (the ones a hook times on their own), by qualified name."""
     return [name for name, module in model.named_modules() if name and not any(True for _ in module.children())]
@@ -253,24 +269,20 @@ def profile_model(
     x = torch.randn(analysis.input_shape, generator=generator).to(device)
     modes = {m: m.training for m in model.modules()}
     model.train(train)
+    recorder = _Recorder(clock, train)
+    whole: list[tuple[float, float]] = []
+    hooked: list[tuple[float, float]] = []
+    per_pass: list[dict[tuple[str, str], float]] = []
     try:
-        whole = _passes(model, x, clock, warmup + repeats, train, lambda: None)[warmup:]
-        recorder = _Recorder(clock, train)
-        modules = dict(model.named_modules())
-        handles = []
-        for name in leaf_names(model):
-            handles.append(modules[name].register_forward_pre_hook(recorder.pre(name)))
-            handles.append(modules[name].register_forward_hook(recorder.post(name)))
-        per_pass: list[dict[tuple[str, str], float]] = []
-        try:
-            hooked = _passes(model, x, clock, warmup + repeats, train, lambda: per_pass.append(recorder.sums()))
-        finally:
-            for handle in handles:
-                handle.remove()
+        # Plain and hooked passes alternate, so that a drift of the clock rate touches both alike.
+        for _ in range(warmup + repeats):
+            whole += _passes(model, x, clock, 1, train, lambda: None)
+            with _hooked(model, recorder):
+                hooked += _passes(model, x, clock, 1, train, lambda: per_pass.append(recorder.sums()))
     finally:
         for module, mode in modes.items():
             module.training = mode
-    return _profile(analysis, machine, repeats, warmup, train, whole, hooked[warmup:], per_pass[warmup:])
+    return _profile(analysis, machine, repeats, warmup, train, whole[warmup:], hooked[warmup:], per_pass[warmup:])
 
 
 def _profile(
