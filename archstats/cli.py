@@ -423,11 +423,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
         zoo.spec(args.name)
     except zoo.UnknownNetworkError as error:
         raise UsageError(str(error)) from None
-    outputs = {kind: getattr(args, kind) for kind in ("json",) if getattr(args, kind) is not None}
+    outputs = {kind: getattr(args, kind) for kind in ("json", "html") if getattr(args, kind) is not None}
+    if list(outputs.values()).count("-") > 1:
+        raise UsageError("only one of --json and --html can write to stdout ('-')")
     for path in outputs.values():
         _check_writable(path)
-    import json
-
     from archstats import timing
 
     data = timing.as_dict(
@@ -435,7 +435,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             args.name, args.device, args.batch, args.repeats, args.warmup, args.train, args.remeasure
         )
     )
-    texts = {"json": json.dumps(data, indent=2) + "\n"}
+    texts = {kind: _profile_text(kind, data) for kind in outputs}  # all rendered before any is written
     if "-" not in outputs.values():
         sys.stdout.write(timing.render_text(data))
     for kind, path in outputs.items():
@@ -443,6 +443,16 @@ def cmd_profile(args: argparse.Namespace) -> int:
         if path != "-":
             print(f"wrote {kind.upper()} to {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _profile_text(kind: str, data: dict[str, Any]) -> str:
+    if kind == "html":
+        from archstats.render.sections import timing as section
+
+        return section.page(data)
+    import json
+
+    return json.dumps(data, indent=2) + "\n"
 
 
 def _profile_parser(sub: Any) -> None:
@@ -460,6 +470,7 @@ def _profile_parser(sub: Any) -> None:
     p.add_argument("--train", action="store_true", help="training mode, and the backward pass timed too")
     p.add_argument("--remeasure", action="store_true", help="measure the device's roofline again, not from the cache")
     p.add_argument("--json", metavar="F", help="write the profile as JSON to F ('-' for stdout)")
+    p.add_argument("--html", metavar="F", help="write a page with the time figures to F ('-' for stdout)")
     p.add_argument(
         "--device", choices=("cpu", "cuda", "auto"), default="auto",
         help="where to time (default: auto, CUDA where available)",
