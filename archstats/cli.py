@@ -412,8 +412,12 @@ def _check_profile(args: argparse.Namespace) -> None:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     _check_profile(args)
+    if args.all:
+        return _profile_all(args)
     if args.name is None:
-        raise UsageError("profile needs NAME, a zoo network")
+        raise UsageError("profile needs NAME, a zoo network, or --all with --out DIR")
+    if args.out is not None:
+        raise UsageError(f"--out {args.out} is for --all; for one network, write with --json F or --html F")
     from archstats import zoo
     from archstats.loader import is_target
 
@@ -445,6 +449,60 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_profile_all(args: argparse.Namespace) -> Path:
+    """The directory that ``profile --all`` writes into, once the options are known to go together."""
+    if args.name is not None:
+        raise UsageError(f"--all times every zoo network; drop NAME ({args.name}) or drop --all")
+    clashes = [f"--{kind}" for kind in ("json", "html") if getattr(args, kind) is not None]
+    clashes += ["--train"] if args.train else []
+    clashes += [f"--batch {args.batch}"] if args.batch != 1 else []
+    if clashes:
+        raise UsageError(f"--all cannot be combined with {clashes[0]}: it times each network at batch 1 into --out DIR")
+    if args.out is None:
+        raise UsageError("--all writes a profile per network and the zoo's page: name the directory with --out DIR")
+    out = Path(args.out)
+    if not out.is_dir():
+        raise UsageError(
+            f"--out {args.out}: {'it is a file' if out.exists() else 'the directory does not exist'}; name an existing directory"
+        )
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {args.out}: permission denied")
+    return out
+
+
+def _profile_all(args: argparse.Namespace) -> int:
+    """Every zoo network profiled, each one's JSON and page, and the zoo's JSON and page, into --out."""
+    import json
+
+    from archstats import profile_zoo
+    from archstats.render.sections import timing as section
+    from archstats.render.sections import zoo_timing
+    from archstats.zoo import parameter_count
+
+    out = _check_profile_all(args)
+    names = profile_zoo.names()
+    tty = sys.stderr.isatty()
+    try:
+        profiles = profile_zoo.profile_all(
+            names, args.device, args.repeats, args.warmup, args.remeasure, _progress if tty else None
+        )
+    finally:
+        if tty:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    zoo = profile_zoo.zoo_data(profiles, {n: parameter_count(n) for n in names}, profile_zoo.load_accuracy())
+    # Render everything first: a failure leaves the directory as it was.
+    pages = {"profile.json": json.dumps(zoo, indent=2) + "\n", "profile.html": zoo_timing.page(zoo)}
+    for data in profiles:
+        pages[f"{data['network']}.profile.json"] = json.dumps(data, indent=2) + "\n"
+        pages[f"{data['network']}.profile.html"] = section.page(data)
+    for filename, text in pages.items():
+        write_atomically(str(out / filename), text)
+    for claim in zoo["claims"]:
+        print(f"{claim['verdict']:<14} {claim['quote']} ({claim['note']})")
+    print(f"wrote {len(profiles)} profiles, profile.json and profile.html to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _profile_text(kind: str, data: dict[str, Any]) -> str:
     if kind == "html":
         from archstats.render.sections import timing as section
@@ -459,9 +517,11 @@ def _profile_parser(sub: Any) -> None:
     p = sub.add_parser(
         "profile",
         help="time a zoo network layer by layer on this machine, beside its counts and the device's roofline",
-        usage="%(prog)s NAME [options]",
+        usage="%(prog)s NAME [options] | --all --out DIR [options]",
     )
     p.add_argument("name", metavar="NAME", nargs="?", help="a zoo network (see 'archstats list')")
+    p.add_argument("--all", action="store_true", help="every zoo network, and the zoo's time page, into --out DIR")
+    p.add_argument("--out", metavar="DIR", help="with --all: the existing directory to write into")
     p.add_argument("--batch", type=int, default=1, metavar="B", help="samples per pass (default: 1)")
     p.add_argument(
         "--repeats", type=int, default=10, metavar="N", help="timed passes; medians over these (default: 10)"
