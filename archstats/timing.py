@@ -39,7 +39,10 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "arithmetic_intensity": "flops / bytes (FLOP per byte)",
         "attained_flops": "flops / time_s",
         "fraction_of_roof": "the roofline's least time, max(flops / peak, bytes / bandwidth), over time_s: 1 is "
-        "at the roof (a bound, since bytes is a lower bound)",
+        "at the roof; above 1 where the data sit in a cache faster than the memory the bandwidth was measured on "
+        "(or, on CUDA, where cuDNN's TF32 convolutions outrun the float32 GEMM of the peak)",
+        "time_share": "the layer's time_s over the sum of every timed layer's",
+        "macs_share": "the layer's multiply-adds over the whole network's",
         "bound": "memory where the intensity is below the machine's ridge point (peak / bandwidth), else compute",
         "overhead": "the whole forward pass timed with the per-layer hooks over the same pass timed without them",
     }

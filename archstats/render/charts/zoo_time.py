@@ -84,7 +84,7 @@ def time_svg(rows: Sequence[Mapping[str, Any]], device: str) -> str:
         return ""
 
     def draw(fig: Figure) -> None:
-        ax = fig.add_axes((0.08, 0.12, 0.9, 0.8))
+        ax = fig.add_axes((0.08, 0.1, 0.9, 0.84))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.scatter([r["multiply_adds"] for r in timed], [r["forward_s"] * 1e3 for r in timed], s=16, c="#3b6ea8",
@@ -98,4 +98,4 @@ def time_svg(rows: Sequence[Mapping[str, Any]], device: str) -> str:
         ax.set_title(f"Measured time against multiply-adds on {device}, batch 1", loc="left")
         ax.grid(which="major", color="#e3e3e3", linewidth=0.6)
 
-    return drawn(draw, (7.2, 4.2))
+    return drawn(draw, (7.2, 5.0))
