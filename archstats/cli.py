@@ -433,12 +433,17 @@ def cmd_profile(args: argparse.Namespace) -> int:
     for path in outputs.values():
         _check_writable(path)
     from archstats import timing
+    from archstats.trace import ForwardError
 
-    data = timing.as_dict(
-        timing.profile_network(
+    try:
+        profile = timing.profile_network(
             args.name, args.device, args.batch, args.repeats, args.warmup, args.train, args.remeasure
         )
-    )
+    except ForwardError as error:
+        raise _forward_error(error, args.name, (args.batch,), None) from None
+    except ValueError as error:  # a batch too large for the memory, an unusable --device
+        raise UsageError(str(error).replace("a smaller --input", "a smaller --batch")) from None
+    data = timing.as_dict(profile)
     texts = {kind: _profile_text(kind, data) for kind in outputs}  # all rendered before any is written
     if "-" not in outputs.values():
         sys.stdout.write(timing.render_text(data))
