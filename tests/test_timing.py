@@ -182,3 +182,18 @@ def test_cuda_profile_structure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert data["machine"]["kind"] == "cuda" and data["machine"]["name"] == torch.cuda.get_device_name()
     assert all(r["time_s"] > 0 for r in data["layers"])
     assert 0.5 <= data["whole"]["layers_over_whole"] <= 1.5
+
+
+def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert roofline.cache_dir() == tmp_path / "cache"  # the fixture's ARCHSTATS_CACHE_DIR
+    monkeypatch.delenv("ARCHSTATS_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert roofline.cache_dir() == tmp_path / "xdg" / "archstats"
+
+
+def test_an_unreadable_cache_is_measured_again(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / roofline.CACHE_FILE
+    path.parent.mkdir()
+    path.write_text("not json", encoding="utf-8")
+    assert roofline.machine(torch.device("cpu")) == ROOF
+    assert json.loads(path.read_text(encoding="utf-8"))  # rewritten whole

@@ -69,3 +69,10 @@ def test_cli_writes_the_page(
     assert "wrote HTML" in err and "wrote JSON" in err and "test machine" in out
     assert main([*argv, "--html", "-", "--json", "-"]) == 2
     assert "only one of" in capsys.readouterr().err
+
+
+def test_a_train_profile_shows_the_backward_column() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+    data = timing.as_dict(timing.profile_model(model, analyze(model, (1, 3, 8, 8), "cpu"), ROOF, 2, 1, train=True))
+    page = section.page(data)
+    assert '<th class="num">backward</th>' in page
