@@ -67,8 +67,8 @@ def _findings(data: Mapping[str, Any]) -> list[str]:
     slow = max(layers, key=lambda r: r["time_share"] - r["macs_share"], default=None)
     if slow is not None and slow["time_share"] > slow["macs_share"]:
         found.append(
-            f"Most slower than its multiply-adds say: {slow['name']} ({slow['type']}), {_pct(slow['time_share'])} "
-            f"of the time for {_pct(slow['macs_share'])} of the multiply-adds."
+            f"The layer whose share of the time most exceeds its share of the multiply-adds: {slow['name']} "
+            f"({slow['type']}), {_pct(slow['time_share'])} of the time for {_pct(slow['macs_share'])} of them."
         )
     return found
 
