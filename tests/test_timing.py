@@ -181,7 +181,9 @@ def test_cuda_profile_structure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     data = timing.as_dict(timing.profile_network("resnet-18", "cuda", repeats=3, warmup=2))
     assert data["machine"]["kind"] == "cuda" and data["machine"]["name"] == torch.cuda.get_device_name()
     assert all(r["time_s"] > 0 for r in data["layers"])
-    assert 0.5 <= data["whole"]["layers_over_whole"] <= 1.5
+    assert len([r for r in data["layers"] if r["weighted"]]) == 1 + 16 + 3 + 1  # as on the CPU
+    # The ratio to the whole is checked by benchmarks/profile_check.py, not here: no test asserts a time.
+    assert data["whole"]["layers_forward_sum_s"] == pytest.approx(sum(r["time_s"] for r in data["layers"]))
 
 
 def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
