@@ -75,4 +75,4 @@ def test_a_train_profile_shows_the_backward_column() -> None:
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
     data = timing.as_dict(timing.profile_model(model, analyze(model, (1, 3, 8, 8), "cpu"), ROOF, 2, 1, train=True))
     page = section.page(data)
-    assert '<th class="num">backward</th>' in page
+    assert '<th class="num">backward ms</th>' in page

@@ -32,9 +32,9 @@ def _row(r: Mapping[str, Any]) -> dict[str, str]:
     return {
         "name": r["name"],
         "type": r["type"],
-        "time": _ms(r["time_s"]),
-        "spread": f"{_ms(r['time_min_s'])} – {_ms(r['time_max_s'])}",
-        "backward": _ms(r["backward_s"]) if r["backward_s"] is not None else "",
+        "time": f"{r['time_s'] * 1e3:,.3f}",
+        "spread": f"{r['time_min_s'] * 1e3:,.3f}–{r['time_max_s'] * 1e3:,.3f}",
+        "backward": f"{r['backward_s'] * 1e3:,.3f}" if r["backward_s"] is not None else "",
         "time_share": _pct(r["time_share"]),
         "macs_share": _pct(r["macs_share"]),
         "intensity": f"{r['arithmetic_intensity']:,.1f}",
