@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archstats.render.figures import _count_axis, drawn
+from archstats.render.figures import _count_axis, _label, drawn
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,7 +32,14 @@ def _named(layers: Sequence[Mapping[str, Any]], most: int) -> set[str]:
     return {r["name"] for r in ranked[:most]}
 
 
-def _points(ax: Axes, layers: Sequence[Mapping[str, Any]], x: str, y: str, named: set[str]) -> None:
+def _points(
+    ax: Axes,
+    layers: Sequence[Mapping[str, Any]],
+    x: str,
+    y: str,
+    named: set[str],
+    limits: tuple[tuple[float, float], tuple[float, float]],
+) -> None:
     for bound, color in _COLORS.items():
         group = [r for r in layers if r["bound"] == bound]
         if group:
@@ -40,9 +47,10 @@ def _points(ax: Axes, layers: Sequence[Mapping[str, Any]], x: str, y: str, named
                 [r[x] for r in group], [r[y] for r in group], s=[max(_AREA * r["time_share"], 4.0) for r in group],
                 color=color, alpha=0.55, edgecolors="white", linewidths=0.5, label=f"{bound}-bound", zorder=3,
             )  # fmt: skip
-    for r in layers:
-        if r["name"] in named:
-            ax.annotate(r["name"], (r[x], r[y]), xytext=(4, 3), textcoords="offset points", fontsize=6, zorder=4)
+    # Limits first: the labels are placed where they fall in the final axes.
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    _label(ax, [(r[x], r[y], r["name"], True) for r in layers if r["name"] in named])
 
 
 def roofline_svg(data: Mapping[str, Any], most: int = 5) -> str:
@@ -73,10 +81,10 @@ def roofline_svg(data: Mapping[str, Any], most: int = 5) -> str:
         ax.axvline(machine["ridge"], color="#999999", linewidth=0.6, linestyle=":", zorder=1)
         ax.text(high, peak * 1.15, f"peak {_rate(peak, 'FLOP/s')}", ha="right", va="bottom", fontsize=6.5)
         ax.text(low * 1.2, low * 1.2 * bandwidth * 1.6, f"bandwidth {_rate(bandwidth, 'B/s')}", fontsize=6.5)
-        _points(ax, layers, "arithmetic_intensity", "attained_flops", _named(layers, most))
         ys = [r["attained_flops"] for r in layers]
-        ax.set_xlim(low, high)
-        ax.set_ylim(10 ** math.floor(math.log10(min(min(ys), low * bandwidth))), peak * 3)
+        floor = 10 ** math.floor(math.log10(min(min(ys), low * bandwidth)))
+        limits = ((low, high), (floor, peak * 3))
+        _points(ax, layers, "arithmetic_intensity", "attained_flops", _named(layers, most), limits)
         _count_axis(ax.xaxis, True)
         _count_axis(ax.yaxis, True)
         ax.set_xlabel("arithmetic intensity (FLOP per byte, bytes a lower bound)")
@@ -108,9 +116,7 @@ def shares_svg(data: Mapping[str, Any], most: int = 5) -> str:
     def draw(fig: Figure) -> None:
         ax = fig.add_axes((0.09, 0.13, 0.88, 0.78))
         ax.plot([0, top], [0, top], color="#999999", linewidth=0.8, linestyle="--", zorder=1)
-        _points(ax, layers, "macs_share", "time_share", _named(layers, most))
-        ax.set_xlim(-top * 0.02, top)
-        ax.set_ylim(-top * 0.02, top)
+        _points(ax, layers, "macs_share", "time_share", _named(layers, most), ((-top * 0.02, top), (-top * 0.02, top)))
         ax.set_xlabel("share of the multiply-adds")
         ax.set_ylabel("share of the measured time")
         ax.xaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
