@@ -428,6 +428,154 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_profile(args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, the profile options that cannot work."""
+    if args.batch < 1:
+        raise UsageError(f"--batch {args.batch} is not a batch size; give a whole number of samples, at least 1")
+    if args.repeats < 1:
+        raise UsageError(f"--repeats {args.repeats} times nothing; give at least 1 (the median is over these)")
+    if args.warmup < 0:
+        raise UsageError(f"--warmup {args.warmup} is negative; give 0 or more untimed passes")
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but this machine has no CUDA device; use --device cpu")
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    _check_profile(args)
+    if args.all:
+        return _profile_all(args)
+    if args.name is None:
+        raise UsageError("profile needs NAME, a zoo network, or --all with --out DIR")
+    if args.out is not None:
+        raise UsageError(f"--out {args.out} is for --all; for one network, write with --json F or --html F")
+    from archstats import zoo
+    from archstats.loader import is_target
+
+    if is_target(args.name):
+        raise UsageError(f"profile times zoo networks; {args.name} is a user's model (see 'archstats list')")
+    try:
+        zoo.spec(args.name)
+    except zoo.UnknownNetworkError as error:
+        raise UsageError(str(error)) from None
+    outputs = {kind: getattr(args, kind) for kind in ("json", "html") if getattr(args, kind) is not None}
+    if list(outputs.values()).count("-") > 1:
+        raise UsageError("only one of --json and --html can write to stdout ('-')")
+    for path in outputs.values():
+        _check_writable(path)
+    from archstats import timing
+    from archstats.trace import ForwardError
+
+    try:
+        profile = timing.profile_network(
+            args.name, args.device, args.batch, args.repeats, args.warmup, args.train, args.remeasure
+        )
+    except ForwardError as error:
+        raise _forward_error(error, args.name, (args.batch,), None) from None
+    except ValueError as error:  # a batch too large for the memory, an unusable --device
+        raise UsageError(str(error).replace("a smaller --input", "a smaller --batch")) from None
+    data = timing.as_dict(profile)
+    texts = {kind: _profile_text(kind, data) for kind in outputs}  # all rendered before any is written
+    if "-" not in outputs.values():
+        sys.stdout.write(timing.render_text(data))
+    for kind, path in outputs.items():
+        write_atomically(path, texts[kind])
+        if path != "-":
+            print(f"wrote {kind.upper()} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_profile_all(args: argparse.Namespace) -> Path:
+    """The directory that ``profile --all`` writes into, once the options are known to go together."""
+    if args.name is not None:
+        raise UsageError(f"--all times every zoo network; drop NAME ({args.name}) or drop --all")
+    clashes = [f"--{kind}" for kind in ("json", "html") if getattr(args, kind) is not None]
+    clashes += ["--train"] if args.train else []
+    clashes += [f"--batch {args.batch}"] if args.batch != 1 else []
+    if clashes:
+        raise UsageError(f"--all cannot be combined with {clashes[0]}: it times each network at batch 1 into --out DIR")
+    if args.out is None:
+        raise UsageError("--all writes a profile per network and the zoo's page: name the directory with --out DIR")
+    out = Path(args.out)
+    if not out.is_dir():
+        raise UsageError(
+            f"--out {args.out}: {'it is a file' if out.exists() else 'the directory does not exist'}; name an existing directory"
+        )
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {args.out}: permission denied")
+    return out
+
+
+def _profile_all(args: argparse.Namespace) -> int:
+    """Every zoo network profiled, each one's JSON and page, and the zoo's JSON and page, into --out."""
+    import json
+
+    from archstats import profile_zoo
+    from archstats.render.sections import timing as section
+    from archstats.render.sections import zoo_timing
+    from archstats.zoo import parameter_count
+
+    out = _check_profile_all(args)
+    names = profile_zoo.names()
+    tty = sys.stderr.isatty()
+    try:
+        profiles = profile_zoo.profile_all(
+            names, args.device, args.repeats, args.warmup, args.remeasure, _progress if tty else None
+        )
+    finally:
+        if tty:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    zoo = profile_zoo.zoo_data(profiles, {n: parameter_count(n) for n in names}, profile_zoo.load_accuracy())
+    # Render everything first: a failure leaves the directory as it was.
+    pages = {"profile.json": json.dumps(zoo, indent=2) + "\n", "profile.html": zoo_timing.page(zoo)}
+    for data in profiles:
+        pages[f"{data['network']}.profile.json"] = json.dumps(data, indent=2) + "\n"
+        pages[f"{data['network']}.profile.html"] = section.page(data)
+    for filename, text in pages.items():
+        write_atomically(str(out / filename), text)
+    for claim in zoo["claims"]:
+        print(f"{claim['verdict']:<14} {claim['quote']} ({claim['note']})")
+    print(f"wrote {len(profiles)} profiles, profile.json and profile.html to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _profile_text(kind: str, data: dict[str, Any]) -> str:
+    if kind == "html":
+        from archstats.render.sections import timing as section
+
+        return section.page(data)
+    import json
+
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _profile_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "profile",
+        help="time a zoo network layer by layer on this machine, beside its counts and the device's roofline",
+        usage="%(prog)s NAME [options] | --all --out DIR [options]",
+    )
+    p.add_argument("name", metavar="NAME", nargs="?", help="a zoo network (see 'archstats list')")
+    p.add_argument("--all", action="store_true", help="every zoo network, and the zoo's time page, into --out DIR")
+    p.add_argument("--out", metavar="DIR", help="with --all: the existing directory to write into")
+    p.add_argument("--batch", type=int, default=1, metavar="B", help="samples per pass (default: 1)")
+    p.add_argument(
+        "--repeats", type=int, default=10, metavar="N", help="timed passes; medians over these (default: 10)"
+    )
+    p.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed passes first (default: 2)")
+    p.add_argument("--train", action="store_true", help="training mode, and the backward pass timed too")
+    p.add_argument("--remeasure", action="store_true", help="measure the device's roofline again, not from the cache")
+    p.add_argument("--json", metavar="F", help="write the profile as JSON to F ('-' for stdout)")
+    p.add_argument("--html", metavar="F", help="write a page with the time figures to F ('-' for stdout)")
+    p.add_argument(
+        "--device", choices=("cpu", "cuda", "auto"), default="auto",
+        help="where to time (default: auto, CUDA where available)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_profile)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, subcommands and all."""
     parser = _Parser(
@@ -507,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     _device_argument(p_check)
     _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
+    _profile_parser(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Figures of measured time, drawn from finished data (no torch, no zoo)."""

@@ -1,0 +1,1 @@
+"""Sections of archstats pages that take finished data (no torch, no zoo)."""
