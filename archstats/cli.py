@@ -151,15 +151,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     from archstats.zoo import parameter_count
     from models import REGISTRY
 
-    header = ("name", "input", "params", "year", "description")
-    rows = [
-        (s.name, _shape_text(s.input_shape), f"{parameter_count(s.name):,}", str(s.year or ""), s.summary)
-        for s in REGISTRY
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    for row in [header, *rows]:
-        name, shape, params, year, summary = row
-        print(f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {year:<{widths[3]}}  {summary}")
+    header = ("name", "input", "params", "at inference", "year", "description")
+    rows = []
+    for s in REGISTRY:
+        total, inference = parameter_count(s.name)
+        rows.append((s.name, _shape_text(s.input_shape), f"{total:,}", f"{inference:,}", str(s.year or ""), s.summary))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for name, shape, params, at_inference, year, summary in [header, *rows]:
+        print(
+            f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {at_inference:>{widths[3]}}  "
+            f"{year:<{widths[4]}}  {summary}"
+        )
     return EXIT_OK
 
 
@@ -412,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p_list = sub.add_parser("list", help="the zoo: name, input, year, description")
+    p_list = sub.add_parser("list", help="the zoo: name, input, params (in all and at inference), year, description")
     p_list.set_defaults(func=cmd_list)
 
     p_report = sub.add_parser(

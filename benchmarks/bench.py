@@ -54,7 +54,7 @@ PEER_MODULES = {
 }
 # Per-layer, what each reports (from their documentation); archstats' row is its Analysis.
 REPORTS = {
-    "archstats": "params (trainable/fixed), connections, neurons, MACs by op, uncounted ops, "
+    "archstats": "params (trainable/frozen), buffers, connections, neurons, MACs by op, uncounted ops, "
     "input/output shapes, receptive field and jump, depth, formulas",
     "fvcore": "MACs by module and op, params by module",
     "flopcounter": "FLOPs by module and op",

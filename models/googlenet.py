@@ -217,6 +217,7 @@ SPECS = (
                 "eval mode (the auxiliary heads, 3 weighted layers on top of 4a and 4d, are shallower)", 0.0,
             ),
         ),
+        auxiliary=("aux1", "aux2"),
     ),
     ModelSpec(
         name="inception-3a",

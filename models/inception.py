@@ -603,6 +603,7 @@ SPECS: tuple[ModelSpec, ...] = (
         paper=SZEGEDY_2015,
         year=2015,
         summary="Inception-v3: Table 1's network, factorised modules (Figs. 5-7, 10), BN auxiliary head",
+        auxiliary=("aux",),
     ),
     ModelSpec(
         name="inception-v4",
@@ -637,7 +638,7 @@ SPECS: tuple[ModelSpec, ...] = (
         summary="Inception-ResNet-v2 as TF-slim, timm and Keras ship it: 10 x A, 20 x B, 10 x C, not the paper's figures",
         published=(
             PublishedFigure(
-                "trainable_params", 55_800_000, "Params (M): 55.8",
+                "params", 55_800_000, "Params (M): 55.8",
                 "timm model card inception_resnet_v2.tf_ens_adv_in1k (the TF-slim network)", "parameters",
                 "timm counts BatchNorm scale and shift and leaves out the auxiliary head; rounded to 0.1 M",
                 0.05 / 55.8,

@@ -13,8 +13,8 @@ class PublishedFigure:
     """A figure a paper states about a network, with where and how it was stated.
 
     Args:
-        quantity: what is counted, in archstats' vocabulary (``trainable_params``,
-            ``connections``, ``macs`` ...).
+        quantity: what is counted, in archstats' vocabulary (``params``,
+            ``trainable_params``, ``connections``, ``macs`` ...).
         value: the figure as published.
         quote: the figure in the source's words ("60 million parameters").
         source: paper, section or table.
@@ -52,8 +52,9 @@ def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[Pub
     value = float(gflops)
     return (
         PublishedFigure(
-            "trainable_params", num_params, f"num_params {num_params}", source, "parameters",
-            "trainable parameters; BatchNorm running statistics are buffers, not counted", 0.0, "torchvision",
+            "params", num_params, f"num_params {num_params}", source, "parameters",
+            "every nn.Parameter, as model.parameters() yields them; BatchNorm running statistics are buffers, "
+            "not counted", 0.0, "torchvision",
         ),
         PublishedFigure(
             "multiply_adds", round(value * 1e9), f"GFLOPS {gflops}", source, "multiply-adds",
@@ -66,7 +67,12 @@ def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[Pub
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A zoo network: how to build it and what its papers say about it."""
+    """A zoo network: how to build it and what its papers say about it.
+
+    ``auxiliary`` names the top-level modules that run in training mode only (auxiliary
+    heads): the parameters at inference are those of the others. A test checks the names
+    against an eval-mode trace, so that ``archstats list`` can give both figures without one.
+    """
 
     name: str
     builder: Callable[[], nn.Module]
@@ -75,6 +81,7 @@ class ModelSpec:
     year: int | None
     summary: str
     published: tuple[PublishedFigure, ...] = field(default=())
+    auxiliary: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:

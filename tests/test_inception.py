@@ -239,10 +239,9 @@ def test_registered_in_order() -> None:
 def test_parameters_follow_the_figures(name: str, traced: Callable[[str], Analysis]) -> None:
     totals = traced(name).totals
     figures = FIGURES[name]
-    assert totals.trainable_params == figures.params
-    # BatchNorm on every traditional layer: a running mean and variance per channel.
-    assert totals.fixed_params == 2 * figures.bn
-    assert totals.params == figures.params + 2 * figures.bn
+    assert totals.params == totals.trainable_params == figures.params
+    # BatchNorm on every traditional layer: a running mean and variance per channel, buffers.
+    assert totals.buffers == 2 * figures.bn
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -269,8 +268,8 @@ def test_inception_v3_against_its_abstract(verdicts: dict[str, Verdict], traced:
     assert macs.ok and params.ok  # must_hold = false: reported, not a failure
     # The auxiliary head counts in the parameters but does not run at inference.
     totals = traced("inception-v3").totals
-    assert totals.trainable_params - V3_AUX.params == V3_INFERENCE.params
-    assert totals.called_params == V3_INFERENCE.params + 2 * V3_INFERENCE.bn
+    assert totals.params - V3_AUX.params == V3_INFERENCE.params
+    assert totals.inference_params == V3_INFERENCE.params
 
 
 def test_inception_v4_against_its_reference_counts(verdicts: dict[str, Verdict]) -> None:
@@ -291,7 +290,7 @@ def test_tfslim_against_keras_and_timm(verdicts: dict[str, Verdict]) -> None:
     assert abs(TFSLIM.params - 55_800_000) <= 50_000
     assert abs(TFSLIM.macs - 13_200_000_000) <= 50_000_000
     for claim_id in ("inception-resnet-v2-tfslim.keras-params", "inception-resnet-v2-tfslim.keras-trainable",
-                     "inception-resnet-v2-tfslim.timm-macs", "inception-resnet-v2-tfslim.paper.trainable_params"):  # fmt: skip
+                     "inception-resnet-v2-tfslim.timm-macs", "inception-resnet-v2-tfslim.paper.params"):  # fmt: skip
         assert verdicts[claim_id].ok and verdicts[claim_id].status.startswith("holds"), claim_id
 
 

@@ -175,11 +175,11 @@ def test_lenet_has_seven_layers(analyses: _Analyses) -> None:
 
 def test_lenet_totals(analyses: _Analyses) -> None:
     # LeCun 1998 Sec. II-B: 340,908 connections, 60,000 trainable parameters; plus the
-    # 10 x 84 fixed RBF prototypes.
+    # 10 x 84 fixed RBF prototypes, a buffer: not parameters, so params = trainable = 60,000.
     totals = analyses["lenet5"].totals
     assert totals.connections == 340_908
-    assert totals.trainable_params == 60_000
-    assert totals.fixed_params == 10 * 84
+    assert totals.trainable_params == totals.params == 60_000
+    assert totals.buffers == 10 * 84
     # The article's per-layer parameters: 156 + 12 + 1,516 + 32 + 48,120 + 10,164.
     assert totals.trainable_params == (5 * 5 + 1) * 6 + 2 * 6 + 1_516 + 2 * 16 + 120 * (16 * 5 * 5 + 1) + 84 * (120 + 1)
 
@@ -214,8 +214,8 @@ ALEXNET_NEURONS = {
 @pytest.mark.parametrize(("name", "expected"), ALEXNET_PARAMS.items())
 def test_alexnet_layer_params(analyses: _Analyses, name: str, expected: int) -> None:
     layer = analyses["alexnet"].layer(name)
-    assert layer.trainable_params == expected
-    assert layer.fixed_params == 0
+    assert layer.params == layer.trainable_params == expected
+    assert layer.buffers == 0
 
 
 @pytest.mark.parametrize(("name", "expected"), ALEXNET_NEURONS.items())

@@ -173,7 +173,7 @@ def test_fixed_input_no_adaptive_pooling() -> None:
 def test_parameters_closed_form(name: str, zoo_report: Zoo) -> None:
     totals = _analysis(zoo_report, name).totals
     assert totals.trainable_params == totals.params == PARAMS[name]
-    assert totals.fixed_params == 0
+    assert totals.buffers == 0
 
 
 @pytest.mark.parametrize("name", VGG)
