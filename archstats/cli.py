@@ -149,7 +149,7 @@ def _load_report(
 
 def cmd_list(args: argparse.Namespace) -> int:
     from archstats.zoo import parameter_count
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     header = ("name", "input", "params", "at inference", "year", "description")
     rows = []
@@ -262,7 +262,7 @@ def _progress(done: int, total: int, name: str, width: int = 20) -> None:
 def _report_all(args: argparse.Namespace) -> int:
     """Every zoo network's handout, the index and the versions that made them, into --out."""
     from archstats.render import html, index
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     out = _check_all(args)
     names = REGISTRY.names()
@@ -294,7 +294,7 @@ def _report_all(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     names = args.names or REGISTRY.names()
     reports = []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from archstats.analysis import Analysis, analyze, resolve_device
 from archstats.conventions import DEFAULT as DEFAULT_CONVENTION
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
-from models import REGISTRY, ModelSpec
+from archstats_zoo import REGISTRY, ModelSpec
 
 if TYPE_CHECKING:
     from torch import nn

@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from .registry import ModelSpec, PublishedFigure
 
 
 def _lrn() -> nn.LocalResponseNorm:

@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure, torchvision_figures
+from .registry import ModelSpec, PublishedFigure, torchvision_figures
 
 # Table 1, column by column, in the paper's own notation: "conv<receptive field size>-<number
 # of channels>", "LRN", "maxpool". Every column then ends in FC-4096, FC-4096, FC-1000,

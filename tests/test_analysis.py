@@ -17,8 +17,8 @@ from torch import nn
 
 import archstats
 from archstats import Analysis
-from models.alexnet import alexnet
-from models.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
+from archstats_zoo.alexnet import alexnet
+from archstats_zoo.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
 
 ROW_SUMMED_TOTALS = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "multiply_adds")
 

@@ -19,7 +19,7 @@ from torch import nn
 
 from archstats import Analysis
 from archstats.zoo import Report, analyze_network, claims
-from models.googlenet import googlenet
+from archstats_zoo.googlenet import googlenet
 
 NETWORKS = ("googlenet", "inception-3a", "inception-3a-naive")
 

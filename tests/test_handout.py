@@ -25,7 +25,7 @@ from archstats.render import html, specials
 from archstats.render.figures import cumulative_shares, depth_svg, needs_log, per_layer_svg, share_definitions
 from archstats.render.hierarchy import Block, Item, Run, open_level, outline, rows_shown, sums
 from archstats.zoo import Report
-from models import ModelSpec
+from archstats_zoo import ModelSpec
 
 ZooReport = Any  # the session fixture of conftest: name -> Report
 

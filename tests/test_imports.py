@@ -48,3 +48,14 @@ def test_a_meta_built_network_gets_its_storage_without_sympy() -> None:
         "assert not any(t.is_meta for t in model.parameters()) and all(not t.any() for t in model.parameters())"
     )
     assert "sympy" not in imported_after(code)
+
+
+def test_every_package_folder_is_installed() -> None:
+    # pyproject.toml lists its packages (the zoo's folder models/ installs as archstats_zoo,
+    # which discovery cannot find): a package folder missing there is missing from a wheel.
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "archstats").rglob("__init__.py")}
+    assert set(config["packages"]) == folders | {"archstats_zoo"}
+    assert config["package-dir"] == {"archstats_zoo": "models"}

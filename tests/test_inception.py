@@ -24,8 +24,8 @@ from torch import nn
 from archstats import Analysis
 from archstats.ledger import Verdict, judge_all, load_claims, measure
 from archstats.zoo import analyze_network, claims
-from models import REGISTRY
-from models.inception import (
+from archstats_zoo import REGISTRY
+from archstats_zoo.inception import (
     SCALE_A,
     SCALE_B,
     SCALE_C,

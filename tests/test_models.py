@@ -18,8 +18,8 @@ from torch import nn
 
 from archstats import Analysis
 from archstats.zoo import Report
-from models import REGISTRY, DuplicateModelError, ModelSpec, Registry
-from models.lenet import C3_TABLE, DIGIT_BITMAPS, EuclideanRBF, lenet5
+from archstats_zoo import REGISTRY, DuplicateModelError, ModelSpec, Registry
+from archstats_zoo.lenet import C3_TABLE, DIGIT_BITMAPS, EuclideanRBF, lenet5
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,7 +117,7 @@ def test_published_figures_hold(analyses: _Analyses) -> None:
 
 
 def test_models_never_imports_archstats() -> None:
-    code = "import models, sys; assert not any(m.startswith('archstats') for m in sys.modules)"
+    code = "import archstats_zoo, sys; assert not any(m.split('.')[0] == 'archstats' for m in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -19,7 +19,7 @@ from archstats.cli import main
 from archstats.render import _format as fmt
 from archstats.render import exports, index
 from archstats.zoo import Report
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 ZooReport = Callable[[str], Report]
 NAMES = REGISTRY.names()

@@ -20,7 +20,7 @@ from torch import nn
 
 from archstats import Analysis
 from archstats.zoo import Report, claims
-from models.vgg import CONFIGS, vgg
+from archstats_zoo.vgg import CONFIGS, vgg
 from tests.conftest import SHARED
 
 VGG = ["vgg-a", "vgg-a-lrn", "vgg-b", "vgg-c", "vgg-d", "vgg-e"]

@@ -800,7 +800,7 @@ def sections(report: Report, others: Mapping[str, Analysis] | None = None) -> li
     Returns:
         Its sections, in the order :data:`FAMILIES` lists them.
     """
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     name = report.spec.name
     if name not in REGISTRY or REGISTRY.get(name) is not report.spec:
