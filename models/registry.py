@@ -38,11 +38,13 @@ class PublishedFigure:
 TORCHVISION_DOCS = "torchvision model documentation (torchvision.models, weights {weights}: num_params and GFLOPS)"
 
 
-def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[PublishedFigure, PublishedFigure]:
+def torchvision_figures(
+    weights: str, num_params: int, gflops: str, size: int = 224
+) -> tuple[PublishedFigure, PublishedFigure]:
     """torchvision's documented parameter count and "GFLOPS" for a weights entry of the same architecture.
 
     torchvision's GFLOPS are multiply-adds of the convolutions and linear layers (the
-    ``macs`` convention: no bias, BatchNorm or pooling) in units of 10^9, at 224x224, as
+    ``macs`` convention: no bias, BatchNorm or pooling) in units of 10^9, at ``size`` x ``size``, as
     written in its weights' metadata (``gflops``, e.g. ``"4.089"``): within half a unit of
     the last digit written.
     """
@@ -59,7 +61,7 @@ def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[Pub
         PublishedFigure(
             "multiply_adds", round(value * 1e9), f"GFLOPS {gflops}", source, "multiply-adds",
             "the macs convention: multiply-adds of convolutions and linear layers, no bias, BatchNorm or "
-            f"pooling, at 224x224; {decimals} decimals of 10^9 (±{half_unit:g}×10^9)", half_unit / value,
+            f"pooling, at {size}x{size}; {decimals} decimals of 10^9 (±{half_unit:g}×10^9)", half_unit / value,
             "torchvision",
         ),
     )  # fmt: skip
