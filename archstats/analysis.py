@@ -34,9 +34,14 @@ if TYPE_CHECKING:
 
 DEFINITIONS: Mapping[str, str] = MappingProxyType(
     {
-        "params": "elements of the tensors a layer owns: trainable parameters, and fixed ones "
-        "(frozen parameters and floating-point buffers such as BatchNorm statistics or "
-        "LeNet-5's RBF prototypes); a tensor shared by two layers counts once",
+        "params": "elements of the nn.Parameters a layer owns, trainable and frozen alike, as PyTorch, "
+        "torchvision and the papers count them; a tensor shared by two layers (tied weights) counts once, "
+        "in the row of the first that runs",
+        "buffers": "elements of the floating-point buffers a layer owns (BatchNorm's running statistics, "
+        "LeNet-5's fixed RBF prototypes): state, not parameters, never in params; integer buffers "
+        "(BatchNorm's num_batches_tracked, index tables) are not counted",
+        "inference_params": "params of the layers that ran, in a trace in eval mode (the default): the "
+        "network as used at inference, without the modules that run in training only (auxiliary heads)",
         "neurons": "output units per sample of a layer that forms weighted sums (convolution, "
         "linear, trainable subsampling, RBF); activations, pooling, normalisation and "
         "dropout add none",
@@ -183,8 +188,9 @@ class Layer:
     calls: int
     input_shape: tuple[int, ...] | None
     output_shape: tuple[int, ...] | None
+    params: int
     trainable_params: int
-    fixed_params: int
+    buffers: int
     connections: int
     neurons: int
     macs: int
@@ -203,8 +209,9 @@ class Layer:
     unpriced: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
-    def params(self) -> int:
-        return self.trainable_params + self.fixed_params
+    def frozen_params(self) -> int:
+        """Parameter elements with ``requires_grad`` off."""
+        return self.params - self.trainable_params
 
     @property
     def multiply_adds(self) -> int:
@@ -222,21 +229,27 @@ class Layer:
 
 @dataclass(frozen=True)
 class Totals:
-    """Sums of the rows (params once per tensor), the input's units and the depth.
+    """Sums of the rows (params and buffers once per tensor), the input's units and the depth.
 
-    ``called_params`` leaves out the layers that never ran (an auxiliary head in eval mode).
+    ``inference_params`` leaves out the layers that never ran in a trace in eval mode (an
+    auxiliary head); it is ``None`` for a trace in training mode, which cannot tell.
     """
 
     params: int
     trainable_params: int
-    fixed_params: int
+    buffers: int
     connections: int
     neurons: int
     input_units: int
     macs: int
     multiply_adds: int
     depth: int
-    called_params: int
+    inference_params: int | None
+
+    @property
+    def frozen_params(self) -> int:
+        """Parameter elements with ``requires_grad`` off."""
+        return self.params - self.trainable_params
 
     @property
     def neurons_with_input(self) -> int:
@@ -281,7 +294,7 @@ class Analysis:
                 "output_shape": _shape_text(layer.output_shape),
                 "params": layer.params,
                 "trainable_params": layer.trainable_params,
-                "fixed_params": layer.fixed_params,
+                "buffers": layer.buffers,
                 "connections": layer.connections,
                 "neurons": layer.neurons,
                 "macs": layer.macs,
@@ -298,7 +311,7 @@ class Analysis:
             }
             for layer in self.layers
         ]
-        columns = ["name", "type", "input_shape", "output_shape", "params", "trainable_params", "fixed_params",
+        columns = ["name", "type", "input_shape", "output_shape", "params", "trainable_params", "buffers",
                    "connections", "neurons", "macs", "flops", "receptive_field", "jump", "depth",
                    "params_formula", "connections_formula", "uncounted_ops"]  # fmt: skip
         return pd.DataFrame(rows, columns=columns).set_index("name")
@@ -331,22 +344,20 @@ def _direct_tensors(module: nn.Module) -> tuple[list[nn.Parameter], list[torch.T
     return params, buffers
 
 
-def _own_tensors(module: nn.Module, seen: set[int]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """A module's own trainable and fixed tensors, skipping those counted already."""
-    trainable: list[torch.Tensor] = []
-    fixed: list[torch.Tensor] = []
+def _own_tensors(module: nn.Module, seen: set[int]) -> tuple[list[nn.Parameter], list[torch.Tensor]]:
+    """A module's own parameters and floating-point buffers, skipping those counted already."""
     params, buffers = _direct_tensors(module)
+    own_params: list[nn.Parameter] = []
+    own_buffers: list[torch.Tensor] = []
     for p in params:
-        if id(p) in seen:
-            continue
-        seen.add(id(p))
-        (trainable if p.requires_grad else fixed).append(p)
+        if id(p) not in seen:
+            seen.add(id(p))
+            own_params.append(p)
     for b in buffers:
-        if id(b) in seen or not b.is_floating_point():
-            continue
-        seen.add(id(b))
-        fixed.append(b)
-    return trainable, fixed
+        if id(b) not in seen and b.is_floating_point():
+            seen.add(id(b))
+            own_buffers.append(b)
+    return own_params, own_buffers
 
 
 def _window_formula(windows: Sequence[Window]) -> str:
@@ -365,21 +376,21 @@ def _window_formula(windows: Sequence[Window]) -> str:
 
 def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> Layer:
     by_op = {op: n // run_.batch for op, n in run_.macs.get(trace.name, {}).items()}
-    trainable, fixed = _own_tensors(trace.module, seen)
-    n_trainable = sum(t.numel() for t in trainable)
-    n_fixed = sum(t.numel() for t in fixed)
+    params, buffers = _own_tensors(trace.module, seen)
+    own = sum(p.numel() for p in params)
     ops = tuple(trace.ops)
     out_per_sample = trace.output_shape[1:] if trace.output_shape else None
     neurons = sum(op.units for op in ops)
     connections = sum(op.connections for op in ops)
     formulas: dict[str, str] = {}
-    own = n_trainable + n_fixed
     if own:
         from_ops = sum_formula([op.params_formula() for op in ops]) if ops else None
         if from_ops is not None and from_ops.value == own:
             formulas["params"] = str(from_ops)
         else:
-            formulas["params"] = str(params_formula([tuple(t.shape) for t in (*trainable, *fixed)]))
+            formulas["params"] = str(params_formula([tuple(p.shape) for p in params]))
+    if buffers:
+        formulas["buffers"] = str(params_formula([tuple(b.shape) for b in buffers]))
     if ops:
         formulas["connections"] = str(sum_formula([op.connections_formula() for op in ops]))
         if out_per_sample and trace.calls == 1 and neurons == math.prod(out_per_sample):
@@ -403,8 +414,9 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         calls=trace.calls,
         input_shape=trace.input_shape,
         output_shape=trace.output_shape,
-        trainable_params=n_trainable,
-        fixed_params=n_fixed,
+        params=own,
+        trainable_params=sum(p.numel() for p in params if p.requires_grad),
+        buffers=sum(b.numel() for b in buffers),
         connections=connections,
         neurons=neurons,
         macs=conventions.of_ops(by_op, "fvcore"),
@@ -446,6 +458,11 @@ def _is_row(trace: ModuleTrace, run_: RunTrace) -> bool:
     )
 
 
+def _traced_in_training(run_: RunTrace) -> bool:
+    """Whether the run was in training mode (read before ``analyze`` restores the model's modes)."""
+    return run_.modules[""].module.training
+
+
 def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device: str) -> Analysis:
     """Apply the per-layer rules to a run: the frozen records and their totals."""
     traces = [t for t in run_.modules.values() if _is_row(t, run_)]
@@ -463,14 +480,16 @@ def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device:
     totals = Totals(
         params=sum(layer.params for layer in layers),
         trainable_params=sum(layer.trainable_params for layer in layers),
-        fixed_params=sum(layer.fixed_params for layer in layers),
+        buffers=sum(layer.buffers for layer in layers),
         connections=sum(layer.connections for layer in layers),
         neurons=sum(layer.neurons for layer in layers),
         input_units=math.prod(input_shape[1:]),
         macs=sum(layer.macs for layer in layers),
         multiply_adds=sum(layer.multiply_adds for layer in layers),
         depth=depth,
-        called_params=sum(layer.params for layer in layers if layer.called),
+        # A tied tensor is in the row of its first owner to run (called rows come first),
+        # so a weight shared with a head that never runs is counted where it runs.
+        inference_params=None if _traced_in_training(run_) else sum(x.params for x in layers if x.called),
     )
     notes = list(run_.notes)
     if uncalled:
@@ -779,7 +798,8 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
         "totals": {
             "params": t.params,
             "trainable_params": t.trainable_params,
-            "fixed_params": t.fixed_params,
+            "buffers": t.buffers,
+            "inference_params": t.inference_params,
             "connections": t.connections,
             "neurons": t.neurons,
             "neurons_with_input": t.neurons_with_input,
@@ -787,7 +807,6 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
             "multiply_adds": t.multiply_adds,
             "flops": t.flops,
             "depth": t.depth,
-            "called_params": t.called_params,
         },
         "layers": [
             {
@@ -798,7 +817,7 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
                 "output_shape": list(layer.output_shape) if layer.output_shape else None,
                 "params": layer.params,
                 "trainable_params": layer.trainable_params,
-                "fixed_params": layer.fixed_params,
+                "buffers": layer.buffers,
                 "connections": layer.connections,
                 "neurons": layer.neurons,
                 "macs": layer.macs,

@@ -177,17 +177,19 @@ def _check_zoo_inputs(name: str, inputs: tuple[InputSpec, ...] | None, default: 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from archstats.zoo import parameter_count
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
-    header = ("name", "input", "params", "year", "description")
-    rows = [
-        (s.name, _shape_text(s.input_shape), f"{parameter_count(s.name):,}", str(s.year or ""), s.summary)
-        for s in REGISTRY
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    for row in [header, *rows]:
-        name, shape, params, year, summary = row
-        print(f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {year:<{widths[3]}}  {summary}")
+    header = ("name", "input", "params", "at inference", "year", "description")
+    rows = []
+    for s in REGISTRY:
+        total, inference = parameter_count(s.name)
+        rows.append((s.name, _shape_text(s.input_shape), f"{total:,}", f"{inference:,}", str(s.year or ""), s.summary))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for name, shape, params, at_inference, year, summary in [header, *rows]:
+        print(
+            f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {at_inference:>{widths[3]}}  "
+            f"{year:<{widths[4]}}  {summary}"
+        )
     return EXIT_OK
 
 
@@ -288,7 +290,7 @@ def _progress(done: int, total: int, name: str, width: int = 20) -> None:
 def _report_all(args: argparse.Namespace) -> int:
     """Every zoo network's handout, the index and the versions that made them, into --out."""
     from archstats.render import html, index
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     out = _check_all(args)
     names = REGISTRY.names()
@@ -320,7 +322,7 @@ def _report_all(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     names = args.names or REGISTRY.names()
     reports = []
@@ -527,7 +529,7 @@ def _profile_all(args: argparse.Namespace) -> int:
     finally:
         if tty:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
-    zoo = profile_zoo.zoo_data(profiles, {n: parameter_count(n) for n in names}, profile_zoo.load_accuracy())
+    zoo = profile_zoo.zoo_data(profiles, {n: parameter_count(n)[0] for n in names}, profile_zoo.load_accuracy())
     # Render everything first: a failure leaves the directory as it was.
     pages = {"profile.json": json.dumps(zoo, indent=2) + "\n", "profile.html": zoo_timing.page(zoo)}
     for data in profiles:
@@ -590,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p_list = sub.add_parser("list", help="the zoo: name, input, year, description")
+    p_list = sub.add_parser("list", help="the zoo: name, input, params (in all and at inference), year, description")
     p_list.set_defaults(func=cmd_list)
 
     p_report = sub.add_parser(

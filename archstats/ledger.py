@@ -134,7 +134,7 @@ class _Measures:
         return {
             "params": lambda n: sum(x.params for x in self._glob(n)),
             "trainable": lambda n: sum(x.trainable_params for x in self._glob(n)),
-            "fixed": lambda n: sum(x.fixed_params for x in self._glob(n)),
+            "buffers": lambda n: sum(x.buffers for x in self._glob(n)),
             "connections": lambda n: sum(x.connections for x in self._glob(n)),
             "neurons": lambda n: sum(x.neurons for x in self._glob(n)),
             "macs": lambda n: sum(x.macs for x in self._glob(n)),

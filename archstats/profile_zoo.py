@@ -145,7 +145,7 @@ def zoo_data(
 
 def names() -> list[str]:
     """The zoo networks ``profile --all`` times, in the registry's order."""
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     return list(REGISTRY.names())
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archstats.analysis import Analysis, InputsLike, analyze, input_specs, resolve_device
 from archstats.conventions import DEFAULT as DEFAULT_CONVENTION
 from archstats.ledger import Claim, Verdict, judge_all, load_claims
-from models import REGISTRY, ModelSpec
+from archstats_zoo import REGISTRY, ModelSpec
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class UnknownNetworkError(LookupError):
@@ -29,13 +33,43 @@ def spec(name: str) -> ModelSpec:
     return REGISTRY.get(name)
 
 
-def parameter_count(name: str) -> int:
-    """Parameter elements of a zoo network, from a build on the meta device (no storage, no trace)."""
+def parameter_count(name: str) -> tuple[int, int]:
+    """Parameter elements of a zoo network, in all and at inference, from a build on the meta device.
+
+    No storage, no trace: see :func:`count_parameters`.
+
+    Returns:
+        ``(params, params at inference)``.
+    """
     import torch
 
+    model_spec = spec(name)
     with torch.device("meta"):
-        model = spec(name).builder()
-    return sum(p.numel() for p in model.parameters())
+        model = model_spec.builder()
+    return count_parameters(model, model_spec.auxiliary)
+
+
+def count_parameters(model: nn.Module, auxiliary: Sequence[str] = ()) -> tuple[int, int]:
+    """Parameter elements of ``model``, in all and without its ``auxiliary`` top-level modules.
+
+    Each tensor counts once, tied weights too; one that an auxiliary module shares with
+    another module counts at inference, as in a trace in eval mode.
+
+    Args:
+        model: any module (on the meta device or not).
+        auxiliary: names of top-level modules that run in training only.
+
+    Returns:
+        ``(params, params at inference)``.
+    """
+    children = dict(model.named_children())
+    unknown = sorted(set(auxiliary) - set(children))
+    if unknown:
+        raise ValueError(f"{type(model).__name__} has no module {', '.join(map(repr, unknown))} to leave out")
+    everything = {id(p): p.numel() for p in model.parameters()}
+    running = [model.parameters(recurse=False)] + [m.parameters() for n, m in children.items() if n not in auxiliary]
+    inference = {id(p): p.numel() for group in running for p in group}
+    return sum(everything.values()), sum(inference.values())
 
 
 def published_claims(model: ModelSpec) -> list[Claim]:

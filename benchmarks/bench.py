@@ -54,7 +54,7 @@ PEER_MODULES = {
 }
 # Per-layer, what each reports (from their documentation); archstats' row is its Analysis.
 REPORTS = {
-    "archstats": "params (trainable/fixed), connections, neurons, MACs by op, uncounted ops, "
+    "archstats": "params (trainable/frozen), buffers, connections, neurons, MACs by op, uncounted ops, "
     "input/output shapes, receptive field and jump, depth, formulas",
     "fvcore": "MACs by module and op, params by module",
     "flopcounter": "FLOPs by module and op",
@@ -158,7 +158,7 @@ def _totals(analysis: Any) -> dict[str, int]:
 
 def _build(net: str, device: str, clock: Clock) -> tuple[Any, tuple[int, ...]]:
     """The zoo network built the usual way: its own weight initialisation, on the CPU, then moved."""
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     spec = REGISTRY.get(net)
     model = clock.time("build", lambda: spec.builder().eval().to(device))
@@ -305,7 +305,7 @@ def worker(argv: Sequence[str]) -> int:
             if args.kind == "probe":
                 result.update(_probe())
             else:
-                import models  # noqa: F401  (the user's model code, imported by both sides before timing)
+                import archstats_zoo  # noqa: F401  (the user's model code, imported by both sides before timing)
 
                 if clock.cuda:
                     torch.zeros(1, device=args.device)  # the CUDA context, outside every timer
@@ -348,7 +348,7 @@ def worker(argv: Sequence[str]) -> int:
 def _weight_bytes(net: str) -> int:
     import torch
 
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     with torch.device("meta"):
         model = REGISTRY.get(net).builder()

@@ -1,12 +1,14 @@
 """The zoo: faithful PyTorch implementations of the classic CNNs, and their registry.
 
-This package depends on torch only; it never imports archstats.
+This package depends on torch only; it never imports archstats. Its folder is ``models/``
+and it installs as ``archstats_zoo``, so that a user's own ``models`` module is never
+shadowed; its modules import each other relatively, whatever the name.
 """
 
 from __future__ import annotations
 
-from models import alexnet, googlenet, inception, lenet, resnet, vgg
-from models.registry import DuplicateModelError, ModelSpec, PublishedFigure, Registry
+from . import alexnet, googlenet, inception, lenet, resnet, vgg
+from .registry import DuplicateModelError, ModelSpec, PublishedFigure, Registry
 
 REGISTRY = Registry()
 for _family in (lenet, alexnet, vgg, googlenet, inception, resnet):

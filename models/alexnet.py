@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from .registry import ModelSpec, PublishedFigure
 
 
 def _lrn() -> nn.LocalResponseNorm:
@@ -72,7 +72,7 @@ SPECS = (
         summary="AlexNet, the original two-tower network (grouped conv2, conv4, conv5)",
         published=(
             PublishedFigure(
-                "trainable_params", 60_000_000, "the neural network, which has 60 million parameters",
+                "params", 60_000_000, "the neural network, which has 60 million parameters",
                 "Krizhevsky et al. 2012, abstract", "parameters",
                 "prose figure '60 million'", 0.05,
             ),

@@ -33,7 +33,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from .registry import ModelSpec, PublishedFigure
 
 
 def _conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> nn.Conv2d:
@@ -217,6 +217,7 @@ SPECS = (
                 "eval mode (the auxiliary heads, 3 weighted layers on top of 4a and 4d, are shallower)", 0.0,
             ),
         ),
+        auxiliary=("aux1", "aux2"),
     ),
     ModelSpec(
         name="inception-3a",

@@ -16,7 +16,7 @@ pooling; every other one is same-padded.
 Not torchvision's or timm's networks: their Inception-v3 is the released TF checkpoint
 (4 modules on the 17 x 17 grid where the paper has 5, a different stem end), and their
 Inception-ResNet-v2 is the TF-slim one (10/20/10 blocks, a stem of its own), which
-``inception-resnet-v2-tfslim`` registers under its own name.
+``inception-v3-tfslim`` and ``inception-resnet-v2-tfslim`` register under their own names.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from .registry import ModelSpec, PublishedFigure, torchvision_figures
 
 Kernel = int | tuple[int, int]
 
@@ -102,13 +102,16 @@ class Split(nn.Module):
 
 
 class InceptionV3A(Concat):
-    """Figure 5: the 35 x 35 module, each 5x5 convolution replaced by two 3x3."""
+    """Figure 5: the 35 x 35 module, each 5x5 convolution replaced by two 3x3.
 
-    def __init__(self, cin: int, pool_features: int) -> None:
+    ``kernel`` is that of the second branch: Figure 5 has a 3x3 there; the released
+    checkpoint kept a 5x5 (48 -> 64), which ``kernel=5`` builds.
+    """
+
+    def __init__(self, cin: int, pool_features: int, kernel: int = 3) -> None:
         super().__init__(
             branch1x1=ConvBN(cin, 64, 1),
-            # Figure 5 has a 3x3 here; the released checkpoint kept a 5x5 (48 -> 64).
-            branch3x3=_seq(ConvBN(cin, 48, 1), ConvBN(48, 64, 3)),
+            **{f"branch{kernel}x{kernel}": _seq(ConvBN(cin, 48, 1), ConvBN(48, 64, kernel))},
             branch3x3dbl=_seq(ConvBN(cin, 64, 1), ConvBN(64, 96, 3), ConvBN(96, 96, 3)),
             branch_pool=_seq(_avg3(), ConvBN(cin, pool_features, 1)),
         )
@@ -237,6 +240,57 @@ class InceptionV3(nn.Module):
         aux: torch.Tensor | None = self.aux(x) if self.training else None
         x = self.block_c(self.reduction_b(x))
         out: torch.Tensor = self.softmax(self.fc(self.flatten(self.avgpool(x))))
+        return out if aux is None else (out, aux)
+
+
+class InceptionV3TFSlim(nn.Module):
+    """The released Inception-v3: the TF-slim checkpoint's widths, which Keras, torchvision and timm ship.
+
+    tensorflow/models research/slim/nets/inception_v3.py; torchvision's ``inception_v3``
+    has the same layers (its Mixed_5b ... Mixed_7c are block_a ... block_c here). Where it
+    departs from the paper's Table 1 (``inception-v3``), the line says so. The auxiliary
+    head, the paper's (Sec. 4, BN-auxiliary), runs in training mode only.
+    """
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            OrderedDict(
+                conv1=ConvBN(3, 32, 3, stride=2, valid=True),  # N x 32 x 149 x 149
+                conv2=ConvBN(32, 32, 3, valid=True),  # N x 32 x 147 x 147
+                conv3=ConvBN(32, 64, 3),  # N x 64 x 147 x 147
+                pool1=_max3s2(),  # N x 64 x 73 x 73
+                # Departs from Table 1, whose stem goes on with a 3x3 to 80, a 3x3/2 to 192 and a
+                # padded 3x3 to 288: a 1x1 to 80, a 3x3 to 192 and a max-pool down to 35 x 35.
+                conv4=ConvBN(64, 80, 1),  # N x 80 x 73 x 73
+                conv5=ConvBN(80, 192, 3, valid=True),  # N x 192 x 71 x 71
+                pool2=_max3s2(),  # N x 192 x 35 x 35
+            )
+        )
+        # Departs from Figure 5: a 5x5 beside the two 3x3; the first module takes the stem's
+        # 192 maps and pools to 32 (192 -> 256 -> 288 -> 288 maps), not 288 throughout.
+        self.block_a = nn.Sequential(
+            InceptionV3A(192, pool_features=32, kernel=5),
+            InceptionV3A(256, pool_features=64, kernel=5),
+            InceptionV3A(288, pool_features=64, kernel=5),
+        )  # N x 288 x 35 x 35
+        self.reduction_a = GridReductionV3A(288)  # N x 768 x 17 x 17
+        # Departs from Sec. 6 and Table 1: 4 modules on the 17 x 17 grid, not 5.
+        self.block_b = nn.Sequential(*(InceptionV3B(768, c7) for c7 in (128, 160, 160, 192)))
+        self.aux = AuxClassifier(768, num_classes)
+        self.reduction_b = GridReductionV3B(768)  # N x 1280 x 8 x 8
+        self.block_c = nn.Sequential(InceptionV3C(1280), InceptionV3C(2048))  # N x 2048 x 8 x 8
+        self.avgpool = nn.AvgPool2d(8)  # N x 2048 x 1 x 1
+        self.dropout = nn.Dropout(p=0.2)  # TF-slim's keep 0.8, which Table 1 does not list
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(2048, num_classes)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        x = self.block_b(self.reduction_a(self.block_a(self.stem(x))))
+        aux: torch.Tensor | None = self.aux(x) if self.training else None
+        x = self.block_c(self.reduction_b(x))
+        out: torch.Tensor = self.softmax(self.fc(self.flatten(self.dropout(self.avgpool(x)))))
         return out if aux is None else (out, aux)
 
 
@@ -488,6 +542,11 @@ def inception_v3(num_classes: int = 1000) -> nn.Module:
     return InceptionV3(num_classes)
 
 
+def inception_v3_tfslim(num_classes: int = 1000) -> nn.Module:
+    """Inception-v3 as released (TF-slim, Keras, torchvision, timm), with its auxiliary classifier."""
+    return InceptionV3TFSlim(num_classes)
+
+
 def inception_v4(num_classes: int = 1000) -> nn.Module:
     """Inception-v4 (Figure 9): 4 x A, 7 x B, 3 x C."""
     return _network(
@@ -603,6 +662,26 @@ SPECS: tuple[ModelSpec, ...] = (
         paper=SZEGEDY_2015,
         year=2015,
         summary="Inception-v3: Table 1's network, factorised modules (Figs. 5-7, 10), BN auxiliary head",
+        auxiliary=("aux",),
+    ),
+    ModelSpec(
+        name="inception-v3-tfslim",
+        builder=inception_v3_tfslim,
+        input_shape=(1, 3, 299, 299),
+        paper=SZEGEDY_2015,
+        year=2015,
+        summary="Inception-v3 as TF-slim, Keras, torchvision and timm ship it (the released checkpoint): "
+        "a 1x1/3x3/max-pool stem end, 5x5 branches, 4 modules on 17x17, not Table 1",
+        published=(
+            *torchvision_figures("Inception_V3_Weights.IMAGENET1K_V1", 27_161_264, "5.713", size=299),
+            PublishedFigure(
+                "inference_params", 23_800_000, "Params (M): 23.8",
+                "timm model card inception_v3.tv_in1k (torchvision's weights, no auxiliary head)", "parameters",
+                "timm builds no auxiliary head: the parameters at inference; BatchNorm scale and shift counted, "
+                "running statistics not; rounded to 0.1 M", 0.05 / 23.8, "timm",
+            ),
+        ),
+        auxiliary=("aux",),
     ),
     ModelSpec(
         name="inception-v4",
@@ -637,7 +716,7 @@ SPECS: tuple[ModelSpec, ...] = (
         summary="Inception-ResNet-v2 as TF-slim, timm and Keras ship it: 10 x A, 20 x B, 10 x C, not the paper's figures",
         published=(
             PublishedFigure(
-                "trainable_params", 55_800_000, "Params (M): 55.8",
+                "params", 55_800_000, "Params (M): 55.8",
                 "timm model card inception_resnet_v2.tf_ens_adv_in1k (the TF-slim network)", "parameters",
                 "timm counts BatchNorm scale and shift and leaves out the auxiliary head; rounded to 0.1 M",
                 0.05 / 55.8,

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure
+from .registry import ModelSpec, PublishedFigure
 
 # Table I of the paper: which S2 maps (rows of this list: the inputs) each C3 map reads.
 # Maps 0-5 read 3 adjacent maps, 6-11 read 4 adjacent, 12-14 read 4 non-adjacent, 15 all 6.

@@ -13,8 +13,8 @@ class PublishedFigure:
     """A figure a paper states about a network, with where and how it was stated.
 
     Args:
-        quantity: what is counted, in archstats' vocabulary (``trainable_params``,
-            ``connections``, ``macs`` ...).
+        quantity: what is counted, in archstats' vocabulary (``params``,
+            ``trainable_params``, ``connections``, ``macs`` ...).
         value: the figure as published.
         quote: the figure in the source's words ("60 million parameters").
         source: paper, section or table.
@@ -38,11 +38,13 @@ class PublishedFigure:
 TORCHVISION_DOCS = "torchvision model documentation (torchvision.models, weights {weights}: num_params and GFLOPS)"
 
 
-def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[PublishedFigure, PublishedFigure]:
+def torchvision_figures(
+    weights: str, num_params: int, gflops: str, size: int = 224
+) -> tuple[PublishedFigure, PublishedFigure]:
     """torchvision's documented parameter count and "GFLOPS" for a weights entry of the same architecture.
 
     torchvision's GFLOPS are multiply-adds of the convolutions and linear layers (the
-    ``macs`` convention: no bias, BatchNorm or pooling) in units of 10^9, at 224x224, as
+    ``macs`` convention: no bias, BatchNorm or pooling) in units of 10^9, at ``size`` x ``size``, as
     written in its weights' metadata (``gflops``, e.g. ``"4.089"``): within half a unit of
     the last digit written.
     """
@@ -52,13 +54,14 @@ def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[Pub
     value = float(gflops)
     return (
         PublishedFigure(
-            "trainable_params", num_params, f"num_params {num_params}", source, "parameters",
-            "trainable parameters; BatchNorm running statistics are buffers, not counted", 0.0, "torchvision",
+            "params", num_params, f"num_params {num_params}", source, "parameters",
+            "every nn.Parameter, as model.parameters() yields them; BatchNorm running statistics are buffers, "
+            "not counted", 0.0, "torchvision",
         ),
         PublishedFigure(
             "multiply_adds", round(value * 1e9), f"GFLOPS {gflops}", source, "multiply-adds",
             "the macs convention: multiply-adds of convolutions and linear layers, no bias, BatchNorm or "
-            f"pooling, at 224x224; {decimals} decimals of 10^9 (±{half_unit:g}×10^9)", half_unit / value,
+            f"pooling, at {size}x{size}; {decimals} decimals of 10^9 (±{half_unit:g}×10^9)", half_unit / value,
             "torchvision",
         ),
     )  # fmt: skip
@@ -66,7 +69,12 @@ def torchvision_figures(weights: str, num_params: int, gflops: str) -> tuple[Pub
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A zoo network: how to build it and what its papers say about it."""
+    """A zoo network: how to build it and what its papers say about it.
+
+    ``auxiliary`` names the top-level modules that run in training mode only (auxiliary
+    heads): the parameters at inference are those of the others. A test checks the names
+    against an eval-mode trace, so that ``archstats list`` can give both figures without one.
+    """
 
     name: str
     builder: Callable[[], nn.Module]
@@ -75,6 +83,7 @@ class ModelSpec:
     year: int | None
     summary: str
     published: tuple[PublishedFigure, ...] = field(default=())
+    auxiliary: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:

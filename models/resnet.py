@@ -43,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure, torchvision_figures
+from .registry import ModelSpec, PublishedFigure, torchvision_figures
 
 
 def _conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> nn.Conv2d:
@@ -466,8 +466,8 @@ def _millions(value: float, quote: str, source: str, decimals: int) -> Published
     # "0.27M" is a count rounded to two decimals of a million: within half a unit of its last digit.
     half_unit = 0.5 * 10.0**-decimals
     return PublishedFigure(
-        "trainable_params", value * 1e6, quote, source, "parameters",
-        f"trainable parameters (weights, BN scale and shift, fc bias), in millions rounded to {decimals} "
+        "params", value * 1e6, quote, source, "parameters",
+        f"parameters (weights, BN scale and shift, fc bias), in millions rounded to {decimals} "
         f"decimal{'s' if decimals > 1 else ''} (±{half_unit:g}M); BN running statistics are buffers, not counted",
         half_unit / value,
     )  # fmt: skip

@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from models.registry import ModelSpec, PublishedFigure, torchvision_figures
+from .registry import ModelSpec, PublishedFigure, torchvision_figures
 
 # Table 1, column by column, in the paper's own notation: "conv<receptive field size>-<number
 # of channels>", "LRN", "maxpool". Every column then ends in FC-4096, FC-4096, FC-1000,
@@ -204,7 +204,7 @@ HE_2016 = "He, Zhang, Ren, Sun. Deep residual learning for image recognition. CV
 def _table2(millions: int, column: str) -> PublishedFigure:
     """Table 2's parameter count of one column, an integer number of millions."""
     return PublishedFigure(
-        "trainable_params", millions * 1_000_000, f"Table 2, number of parameters (in millions): {column} {millions}",
+        "params", millions * 1_000_000, f"Table 2, number of parameters (in millions): {column} {millions}",
         "Simonyan & Zisserman 2015, Table 2", "parameters",
         "integer millions: any count within ±0.5M, written as rel_tol = 0.5 / millions", 0.5 / millions,
     )  # fmt: skip

@@ -17,10 +17,10 @@ from torch import nn
 
 import archstats
 from archstats import Analysis
-from models.alexnet import alexnet
-from models.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
+from archstats_zoo.alexnet import alexnet
+from archstats_zoo.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
 
-ROW_SUMMED_TOTALS = ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs", "multiply_adds")
+ROW_SUMMED_TOTALS = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "multiply_adds")
 
 
 def analyze(model: nn.Module, input_shape: Sequence[int]) -> Analysis:
@@ -60,11 +60,14 @@ def assert_rows_sum_to_totals(analysis: Analysis) -> None:
         assert rows == getattr(analysis.totals, name), name
 
 
-def tensor_elements(model: nn.Module) -> int:
-    """Unique parameter elements plus floating-point buffer elements (DESIGN.md: params)."""
-    params = sum(p.numel() for p in model.parameters())
-    buffers = sum(b.numel() for b in model.buffers() if b.is_floating_point())
-    return params + buffers
+def parameter_elements(model: nn.Module) -> int:
+    """PyTorch's own count: each nn.Parameter once (DESIGN.md: params)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def buffer_elements(model: nn.Module) -> int:
+    """Floating-point buffer elements, each tensor once (DESIGN.md: buffers)."""
+    return sum(b.numel() for b in model.buffers() if b.is_floating_point())
 
 
 def counts(analysis: Analysis) -> list[tuple[object, ...]]:
@@ -73,8 +76,9 @@ def counts(analysis: Analysis) -> list[tuple[object, ...]]:
             layer.name,
             layer.type,
             layer.output_shape,
+            layer.params,
             layer.trainable_params,
-            layer.fixed_params,
+            layer.buffers,
             layer.connections,
             layer.neurons,
             layer.macs,
@@ -133,8 +137,8 @@ def test_conv2d_layer(
     fan_in = c_in // groups * k[0] * k[1]
     neurons = c_out * h_out[0] * h_out[1]
     assert layer.output_shape == (1, c_out, *h_out)
-    assert layer.trainable_params == c_out * (fan_in + int(bias))
-    assert layer.fixed_params == 0
+    assert layer.params == layer.trainable_params == c_out * (fan_in + int(bias))
+    assert layer.buffers == 0
     assert layer.neurons == neurons
     assert layer.connections == neurons * (fan_in + int(bias))
     assert layer.macs == neurons * fan_in  # fvcore: the bias add is not a MAC
@@ -243,13 +247,16 @@ def test_linear_after_flatten_sees_the_whole_input() -> None:
     assert layer.depth == 2
 
 
-def test_frozen_parameter_is_fixed() -> None:
+def test_frozen_parameter_is_a_parameter() -> None:
     linear = nn.Linear(10, 3)
     linear.weight.requires_grad_(False)
-    layer = analyze(nn.Sequential(linear), (1, 10)).layer("0")
+    analysis = analyze(nn.Sequential(linear), (1, 10))
+    layer = analysis.layer("0")
     assert layer.trainable_params == 3
-    assert layer.fixed_params == 3 * 10
+    assert layer.frozen_params == 3 * 10
     assert layer.params == 3 * (10 + 1)
+    assert layer.buffers == 0
+    assert (analysis.totals.params, analysis.totals.frozen_params) == (3 * (10 + 1), 3 * 10)
 
 
 # -- pooling and other weightless layers -----------------------------------------------
@@ -312,25 +319,25 @@ def test_global_average_pool_sees_everything() -> None:
 # -- BatchNorm -------------------------------------------------------------------------
 
 
-def test_batchnorm_statistics_are_fixed_params() -> None:
+def test_batchnorm_statistics_are_buffers_not_params() -> None:
     channels = 5
     model = nn.Sequential(nn.Conv2d(3, channels, 3), nn.BatchNorm2d(channels)).eval()
     analysis = analyze(model, (1, 3, 8, 8))
     bn = analysis.layer("1")
-    assert bn.trainable_params == 2 * channels  # weight, bias
-    assert bn.fixed_params == 2 * channels  # running_mean, running_var; num_batches_tracked is an int
+    assert bn.params == bn.trainable_params == 2 * channels  # weight, bias
+    assert bn.buffers == 2 * channels  # running_mean, running_var; num_batches_tracked is an int
     assert bn.neurons == 0
     assert bn.connections == 0
-    assert analysis.totals.params == tensor_elements(model)
-    assert analysis.totals.trainable_params == sum(p.numel() for p in model.parameters())
+    assert analysis.totals.params == channels * (3 * 3 * 3 + 1) + 2 * channels == parameter_elements(model)
+    assert analysis.totals.buffers == 2 * channels == buffer_elements(model)
 
 
 def test_batchnorm_after_linear_with_batch_of_one() -> None:
     # A BatchNorm1d after a linear layer (a classifier head); one sample per batch.
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
     bn = analyze(model, (1, 4)).layer("1")
-    assert bn.trainable_params == 2 * 8
-    assert bn.fixed_params == 2 * 8
+    assert bn.params == bn.trainable_params == 2 * 8
+    assert bn.buffers == 2 * 8
 
 
 def test_analyze_leaves_the_model_as_it_was() -> None:
@@ -370,8 +377,8 @@ def test_subsampling_rule() -> None:
 def test_euclidean_rbf_rule() -> None:
     prototypes, dim = 10, 84
     layer = analyze(nn.Sequential(EuclideanRBF(torch.ones(prototypes, dim))), (1, dim)).layer("0")
-    assert layer.trainable_params == 0
-    assert layer.fixed_params == prototypes * dim
+    assert layer.params == layer.trainable_params == 0
+    assert layer.buffers == prototypes * dim
     assert layer.neurons == prototypes
     assert layer.connections == prototypes * dim  # dim per unit, no bias
     assert layer.macs == prototypes * dim  # archstats' cdist convention: one MAC per coordinate
@@ -384,7 +391,8 @@ def test_partial_conv_rule() -> None:
     fan_ins = [len(t) * 3 * 3 for t in table]
     assert layer.output_shape == (1, 3, 5, 5)
     assert layer.trainable_params == sum(f + 1 for f in fan_ins)
-    assert layer.fixed_params == 0  # the table and gather indices are not floating point
+    assert layer.params == layer.trainable_params
+    assert layer.buffers == 0  # the table and gather indices are not floating point
     assert layer.neurons == len(table) * positions
     assert layer.connections == positions * sum(f + 1 for f in fan_ins)
     assert layer.macs == positions * sum(fan_ins)
@@ -436,10 +444,10 @@ def test_lenet_c5_f6(lenet: tuple[nn.Module, Analysis]) -> None:
 
 
 def test_lenet_rbf_output(lenet: tuple[nn.Module, Analysis]) -> None:
-    # Article lenet.out: 10 RBF units, 84 inputs each, fixed parameters.
+    # Article lenet.out: 10 RBF units, 84 inputs each, fixed prototypes (held as a buffer).
     out = lenet[1].layer("output")
-    assert out.trainable_params == 0
-    assert out.fixed_params == 10 * 84 == 840
+    assert out.params == out.trainable_params == 0
+    assert out.buffers == 10 * 84 == 840
     assert out.neurons == 10
     assert out.connections == 10 * 84
 
@@ -448,8 +456,8 @@ def test_lenet_totals(lenet: tuple[nn.Module, Analysis]) -> None:
     # LeCun 1998 Sec. II-B: 340,908 connections, 60,000 trainable parameters.
     model, analysis = lenet
     assert analysis.totals.connections == 340_908
-    assert analysis.totals.trainable_params == 60_000
-    assert analysis.totals.params == tensor_elements(model)
+    assert analysis.totals.trainable_params == analysis.totals.params == 60_000 == parameter_elements(model)
+    assert analysis.totals.buffers == 10 * 84  # the RBF prototypes
     assert analysis.totals.input_units == 32 * 32
     assert_rows_sum_to_totals(analysis)
 
@@ -516,10 +524,70 @@ def test_tied_weight_counts_once_in_params_and_at_every_use_in_connections() -> 
     model = Tied()
     analysis = analyze(model, (1, 4))
     assert analysis.totals.params == 4 * 4 + 4 + 4
-    assert analysis.totals.params == tensor_elements(model)
+    assert analysis.totals.params == parameter_elements(model)
     assert analysis.layer("a").connections == 4 * (4 + 1)
     assert analysis.layer("b").connections == 4 * (4 + 1)
     assert_rows_sum_to_totals(analysis)
+
+
+class TiedBlocks(nn.Module):
+    """Two blocks whose first linear layers share one 4x4 weight: tied across submodules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.block1 = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+        self.block2 = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+        self.block2[0].weight = self.block1[0].weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.block2(self.block1(x))
+        return out
+
+
+def test_weight_tied_across_submodules_counts_once_in_the_first_to_run() -> None:
+    model = TiedBlocks()
+    analysis = analyze(model, (1, 4))
+    assert analysis.totals.params == 4 * 4 + 4 + 4 == parameter_elements(model)
+    assert analysis.layer("block1.0").params == 4 * 4 + 4
+    assert analysis.layer("block2.0").params == 4  # its bias; the weight is block1.0's
+    assert analysis.layer("block2.0").connections == 4 * (4 + 1)  # the shared weight at every use
+    assert analysis.totals.inference_params == analysis.totals.params
+    assert_rows_sum_to_totals(analysis)
+
+
+class TiedIdleHead(nn.Module):
+    """A head registered first, never run, sharing its weight with the body that runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(4, 4)
+        self.body = nn.Linear(4, 4)
+        self.head.weight = self.body.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.body(x)
+        return out
+
+
+def test_weight_tied_with_a_module_that_never_runs_counts_once_where_it_runs() -> None:
+    from archstats.zoo import count_parameters
+
+    model = TiedIdleHead()
+    analysis = analyze(model, (1, 4))
+    assert analysis.totals.params == 4 * 4 + 4 + 4 == parameter_elements(model)
+    assert analysis.layer("body").params == 4 * 4 + 4
+    assert analysis.layer("head").params == 4  # its own bias only
+    assert not analysis.layer("head").called
+    assert analysis.totals.inference_params == 4 * 4 + 4
+    # The count without a trace agrees: the head left out, the shared weight kept.
+    assert count_parameters(model, ("head",)) == (4 * 4 + 4 + 4, 4 * 4 + 4)
+
+
+def test_count_without_a_trace_refuses_a_module_that_is_not_there() -> None:
+    from archstats.zoo import count_parameters
+
+    with pytest.raises(ValueError, match="'aux'"):
+        count_parameters(TiedIdleHead(), ("aux",))
 
 
 class Twice(nn.Module):
@@ -577,8 +645,8 @@ def test_meta_built_model_counts_the_same(builder: type[nn.Module]) -> None:
 def test_small_net_totals() -> None:
     model = SmallNet().eval()
     analysis = analyze(model, (1, 3, 8, 8))
-    assert analysis.totals.params == tensor_elements(model)
-    assert analysis.totals.fixed_params == 2 * 8 + 4  # BN statistics and the scale buffer
+    assert analysis.totals.params == parameter_elements(model)
+    assert analysis.totals.buffers == 2 * 8 + 4  # BN statistics and the scale buffer
     assert_rows_sum_to_totals(analysis)
     assert len(analysis.dataframe()) == len(analysis.layers)
 
@@ -664,10 +732,10 @@ def test_concatenation_takes_the_max_over_branches() -> None:
 def test_totals_are_dataclass_sums() -> None:
     # Every numeric total that is a sum of rows is listed in ROW_SUMMED_TOTALS.
     names = {f.name for f in dataclasses.fields(archstats.Totals)}
-    assert names - set(ROW_SUMMED_TOTALS) == {"input_units", "depth", "called_params"}
+    assert names - set(ROW_SUMMED_TOTALS) == {"input_units", "depth", "inference_params"}
 
 
-def test_called_params_leave_out_layers_that_never_ran() -> None:
+def test_inference_params_leave_out_layers_that_never_ran() -> None:
     class WithIdleHead(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -679,8 +747,14 @@ def test_called_params_leave_out_layers_that_never_ran() -> None:
 
     analysis = analyze(WithIdleHead(), (1, 4))
     assert analysis.totals.params == (4 + 1) * 3 + (3 + 1) * 2
-    assert analysis.totals.called_params == (4 + 1) * 3
+    assert analysis.totals.inference_params == (4 + 1) * 3
     assert not analysis.layer("head").called
+
+
+def test_a_trace_in_training_mode_does_not_say_what_runs_at_inference() -> None:
+    analysis = archstats.analyze(nn.Linear(4, 3), (1, 4), device="cpu", train=True)
+    assert analysis.totals.params == (4 + 1) * 3
+    assert analysis.totals.inference_params is None
 
 
 def test_a_container_that_only_concatenates_has_a_row_with_its_output() -> None:

@@ -7,7 +7,7 @@ import torch
 
 from archstats.analysis import as_dict
 from archstats.zoo import analyze_network
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 pytestmark = [
     pytest.mark.cuda,

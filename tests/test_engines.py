@@ -29,7 +29,7 @@ from archstats.rules import TABLE
 from archstats.rules.weighted import conv_macs, einsum_macs, linear_macs
 from archstats.trace import RunTrace
 from archstats.zoo import Report, analyze_network, spec
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 

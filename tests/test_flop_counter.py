@@ -15,7 +15,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from archstats.analysis import materialize
 from archstats.zoo import Report, spec
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 # fvcore's operator keys for multiply-add ops.
 MULTIPLY_ADD = ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum")

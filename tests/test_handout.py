@@ -25,7 +25,7 @@ from archstats.render import html, specials
 from archstats.render.figures import cumulative_shares, depth_svg, needs_log, per_layer_svg, share_definitions
 from archstats.render.hierarchy import Block, Item, Run, open_level, outline, rows_shown, sums
 from archstats.zoo import Report
-from models import ModelSpec
+from archstats_zoo import ModelSpec
 
 ZooReport = Any  # the session fixture of conftest: name -> Report
 
@@ -68,8 +68,8 @@ REDUCED = {  # Table 1's 3a: 64; 96 -> 128; 16 -> 32; pool -> 32
 
 
 def _bn(channels: int) -> int:
-    """BatchNorm's elements: weight and bias (trainable), running mean and variance (fixed)."""
-    return 4 * channels
+    """BatchNorm's parameters: weight and bias (its running mean and variance are buffers)."""
+    return 2 * channels
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +92,13 @@ def test_glance_has_every_figure_the_issue_lists(contexts: dict[str, dict[str, A
         "input", "output", "depth", "parameters", "connections", "neurons", "MACs", "FLOPs", "paper", "device",
     ]  # fmt: skip
     assert glance["parameters"][0] == f"{ALEXNET_PARAMS:,}"
-    assert glance["parameters"][1] == f"trainable {ALEXNET_PARAMS:,}, fixed 0"
+    assert glance["parameters"][1] == f"trainable {ALEXNET_PARAMS:,}; buffers 0, not in params"
     assert glance["paper"][0] == "Krizhevsky et al. 2012"
     assert "without the input" in glance["neurons"][1]
     assert glance["FLOPs"][1] == "2 per multiply-add of the weighted layers"
     lenet = {label: (value, note) for label, value, note in contexts["lenet5"]["glance"]}
-    assert lenet["parameters"][1] == "trainable 60,000, fixed 840"  # LeCun et al. 1998: 60,000; 10×84 prototypes
+    # LeCun et al. 1998: 60,000 trainable; the 10×84 fixed prototypes are a buffer.
+    assert lenet["parameters"] == ("60,000", "trainable 60,000; buffers 840, not in params")
 
 
 def test_alexnet_fc_layers_hold_their_share(contexts: dict[str, dict[str, Any]], zoo_report: ZooReport) -> None:
@@ -232,8 +233,8 @@ def test_folded_totals_add_up_to_the_network(zoo_report: ZooReport, name: str) -
     assert sorted(layer.index for layer in every) == [layer.index for layer in analysis.layers]
     total = sums(every)
     t = analysis.totals
-    assert (total.params, total.trainable_params, total.fixed_params, total.connections, total.neurons, total.macs) == (
-        t.params, t.trainable_params, t.fixed_params, t.connections, t.neurons, t.macs,
+    assert (total.params, total.trainable_params, total.buffers, total.connections, total.neurons, total.macs) == (
+        t.params, t.trainable_params, t.buffers, t.connections, t.neurons, t.macs,
     )  # fmt: skip
     _check_sums(items)
 

@@ -42,9 +42,20 @@ def test_a_json_report_draws_no_figure_and_builds_no_dataframe(tmp_path: Path) -
 def test_a_meta_built_network_gets_its_storage_without_sympy() -> None:
     # torch's Python reference of empty_like imports sympy on its first call, a third of a second.
     code = (
-        "import torch\nfrom archstats.analysis import materialize\nfrom models import REGISTRY\n"
+        "import torch\nfrom archstats.analysis import materialize\nfrom archstats_zoo import REGISTRY\n"
         "with torch.device('meta'):\n    model = REGISTRY.get('alexnet').builder()\n"
         "model = materialize(model, torch.device('cpu'))\n"
         "assert not any(t.is_meta for t in model.parameters()) and all(not t.any() for t in model.parameters())"
     )
     assert "sympy" not in imported_after(code)
+
+
+def test_every_package_folder_is_installed() -> None:
+    # pyproject.toml lists its packages (the zoo's folder models/ installs as archstats_zoo,
+    # which discovery cannot find): a package folder missing there is missing from a wheel.
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "archstats").rglob("__init__.py")}
+    assert set(config["packages"]) == folders | {"archstats_zoo"}
+    assert config["package-dir"] == {"archstats_zoo": "models"}

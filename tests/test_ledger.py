@@ -9,7 +9,7 @@ import pytest
 
 from archstats.ledger import Claim, ClaimError, judge, load_claims, measure
 from archstats.zoo import Report, claims
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 from tests.conftest import SHARED
 
 NETWORKS = {"lenet5": "LeNet-5", "alexnet": "AlexNet"}

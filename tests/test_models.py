@@ -18,8 +18,8 @@ from torch import nn
 
 from archstats import Analysis
 from archstats.zoo import Report
-from models import REGISTRY, DuplicateModelError, ModelSpec, Registry
-from models.lenet import C3_TABLE, DIGIT_BITMAPS, EuclideanRBF, lenet5
+from archstats_zoo import REGISTRY, DuplicateModelError, ModelSpec, Registry
+from archstats_zoo.lenet import C3_TABLE, DIGIT_BITMAPS, EuclideanRBF, lenet5
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,7 +117,7 @@ def test_published_figures_hold(analyses: _Analyses) -> None:
 
 
 def test_models_never_imports_archstats() -> None:
-    code = "import models, sys; assert not any(m.startswith('archstats') for m in sys.modules)"
+    code = "import archstats_zoo, sys; assert not any(m.split('.')[0] == 'archstats' for m in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -175,11 +175,11 @@ def test_lenet_has_seven_layers(analyses: _Analyses) -> None:
 
 def test_lenet_totals(analyses: _Analyses) -> None:
     # LeCun 1998 Sec. II-B: 340,908 connections, 60,000 trainable parameters; plus the
-    # 10 x 84 fixed RBF prototypes.
+    # 10 x 84 fixed RBF prototypes, a buffer: not parameters, so params = trainable = 60,000.
     totals = analyses["lenet5"].totals
     assert totals.connections == 340_908
-    assert totals.trainable_params == 60_000
-    assert totals.fixed_params == 10 * 84
+    assert totals.trainable_params == totals.params == 60_000
+    assert totals.buffers == 10 * 84
     # The article's per-layer parameters: 156 + 12 + 1,516 + 32 + 48,120 + 10,164.
     assert totals.trainable_params == (5 * 5 + 1) * 6 + 2 * 6 + 1_516 + 2 * 16 + 120 * (16 * 5 * 5 + 1) + 84 * (120 + 1)
 
@@ -214,8 +214,8 @@ ALEXNET_NEURONS = {
 @pytest.mark.parametrize(("name", "expected"), ALEXNET_PARAMS.items())
 def test_alexnet_layer_params(analyses: _Analyses, name: str, expected: int) -> None:
     layer = analyses["alexnet"].layer(name)
-    assert layer.trainable_params == expected
-    assert layer.fixed_params == 0
+    assert layer.params == layer.trainable_params == expected
+    assert layer.buffers == 0
 
 
 @pytest.mark.parametrize(("name", "expected"), ALEXNET_NEURONS.items())

@@ -135,7 +135,7 @@ def test_generated_networks_rows_sum_to_totals(
     model, shape, convs = net
     analysis = analyze(model, shape)
     t = analysis.totals
-    for field in ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs"):
+    for field in ("params", "trainable_params", "buffers", "connections", "neurons", "macs"):
         assert sum(getattr(layer, field) for layer in analysis.layers) == getattr(t, field), field
     unique = {id(p): p.numel() for p in model.parameters()}
     assert t.params == sum(unique.values())

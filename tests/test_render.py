@@ -21,7 +21,7 @@ from archstats.render.figures import per_layer_svg
 from archstats.zoo import Report, report
 
 NETWORKS = ("lenet5", "alexnet")
-ADDITIVE = ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs", "flops")
+ADDITIVE = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "flops")
 
 # The article's AlexNet total, and its layers' closed forms: (k*k*c_in/groups + 1) * c_out.
 ALEXNET_PARAMS = 60_965_224
@@ -148,7 +148,8 @@ def test_json_round_trips_and_adds_up(reports: dict[str, Report], name: str) -> 
     assert data["totals"] == {
         "params": t.params,
         "trainable_params": t.trainable_params,
-        "fixed_params": t.fixed_params,
+        "buffers": t.buffers,
+        "inference_params": t.inference_params,
         "connections": t.connections,
         "neurons": t.neurons,
         "neurons_with_input": t.neurons_with_input,
@@ -156,7 +157,6 @@ def test_json_round_trips_and_adds_up(reports: dict[str, Report], name: str) -> 
         "multiply_adds": t.multiply_adds,
         "flops": t.flops,
         "depth": t.depth,
-        "called_params": t.called_params,
     }
     for key in (*ADDITIVE, "multiply_adds"):
         assert sum(layer[key] for layer in data["layers"]) == data["totals"][key], key
@@ -175,7 +175,8 @@ def test_json_holds_published_totals(reports: dict[str, Report]) -> None:
         if layer["name"] in ALEXNET_LAYER_PARAMS:
             assert layer["params"] == ALEXNET_LAYER_PARAMS[layer["name"]]
     assert lenet5["totals"]["connections"] == LENET5_CONNECTIONS
-    assert lenet5["totals"]["trainable_params"] == LENET5_TRAINABLE
+    assert lenet5["totals"]["trainable_params"] == lenet5["totals"]["params"] == LENET5_TRAINABLE
+    assert lenet5["totals"]["buffers"] == 10 * 84  # the RBF prototypes, fixed: a buffer
 
 
 def test_json_says_when_claims_were_not_judged(reports: dict[str, Report]) -> None:
@@ -243,7 +244,7 @@ def test_markdown_shows_derivations_and_escapes(reports: dict[str, Report]) -> N
 
 def test_terminal_table(reports: dict[str, Report]) -> None:
     text = terminal.render(reports["alexnet"], width=120)
-    assert "params 60,965,224 (trainable 60,965,224, fixed 0)" in text
+    assert "params 60,965,224 (trainable 60,965,224; buffers 0, not in params)" in text
     assert "96×55×55" in text
     assert "FLOPs" in text and "(2 per multiply-add)" in text
     assert f"aten::max_pool2d ×{ALEXNET_MAX_POOLS}" in text

@@ -18,7 +18,7 @@ from archstats.cli import main
 from archstats.render import html, index
 from archstats.render.figures import zoo_params_macs_svg, zoo_years_svg
 from archstats.zoo import Report
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 REGENERATE = "regenerate them with `archstats report --all --out reports --device cpu`"

@@ -20,8 +20,8 @@ from torch import nn
 import archstats
 from archstats.ledger import load_claims, measure
 from archstats.zoo import Report, claims
-from models import REGISTRY
-from models import resnet as R
+from archstats_zoo import REGISTRY
+from archstats_zoo import resnet as R
 
 # -- closed forms from the papers' tables ----------------------------------------------------
 

@@ -13,7 +13,7 @@ from archstats.cli import main
 from archstats.render.charts.zoo_time import accuracy_svg, source_kind, time_svg
 from archstats.render.sections import zoo_timing
 from archstats.roofline import Machine
-from models import REGISTRY
+from archstats_zoo import REGISTRY
 
 ROOF = Machine(name="test machine", kind="cpu", peak_flops=100e9, bandwidth=10e9, threads=1, gemm_size=64,
                copy_bytes=1 << 20)  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -182,3 +184,43 @@ def test_a_huge_input_with_the_wrong_shape_fails_fast_on_the_meta_device(
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert "layer fc6 (Linear" in err
+
+
+USER_MODELS = textwrap.dedent(
+    """
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 6, 5)
+            self.fc = nn.Linear(6, 7)
+
+        def forward(self, x):
+            return self.fc(self.conv(x).mean((2, 3)))
+    """
+)
+
+
+@pytest.mark.parametrize("layout", ["models.py", "models/__init__.py"])
+def test_a_users_models_module_wins_over_the_zoo(tmp_path: Path, layout: str) -> None:
+    # `models` is the commonest module name in the field: archstats installs its zoo under
+    # another name, so the user's module in the working directory is the one loaded.
+    path = tmp_path / layout
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(USER_MODELS, encoding="utf-8")
+    script = Path(sys.executable).with_name("archstats")
+    command = (
+        [str(script)]
+        if script.is_file()
+        else [sys.executable, "-c", "import sys; from archstats.cli import main; sys.exit(main())"]
+    )
+    done = subprocess.run(
+        [*command, "report", "models:Net", "--input", "1x3x32x32", "--json", "-", "--device", "cpu"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    totals = json.loads(done.stdout)["totals"]
+    assert totals["params"] == (5 * 5 * 3 + 1) * 6 + (6 + 1) * 7
+    assert json.loads(done.stdout)["network"] == "models:Net"

@@ -20,7 +20,7 @@ from torch import nn
 
 from archstats import Analysis
 from archstats.zoo import Report, claims
-from models.vgg import CONFIGS, vgg
+from archstats_zoo.vgg import CONFIGS, vgg
 from tests.conftest import SHARED
 
 VGG = ["vgg-a", "vgg-a-lrn", "vgg-b", "vgg-c", "vgg-d", "vgg-e"]
@@ -173,7 +173,7 @@ def test_fixed_input_no_adaptive_pooling() -> None:
 def test_parameters_closed_form(name: str, zoo_report: Zoo) -> None:
     totals = _analysis(zoo_report, name).totals
     assert totals.trainable_params == totals.params == PARAMS[name]
-    assert totals.fixed_params == 0
+    assert totals.buffers == 0
 
 
 @pytest.mark.parametrize("name", VGG)

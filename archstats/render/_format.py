@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from archstats.analysis import Layer
+    from archstats.analysis import Layer, Totals
     from archstats.ledger import Value, Verdict
     from archstats.zoo import Report
 
@@ -45,6 +45,31 @@ def receptive_field(layer: Layer) -> str:
     if layer.rf_global:
         return "all"
     return shape(layer.receptive_field)
+
+
+def never_ran(report: Report) -> str:
+    """What the parameters left out at inference belong to: ``the auxiliary heads`` when the spec names them."""
+    idle = {layer.name.split(".")[0] for layer in report.analysis.layers if not layer.called and layer.params}
+    if idle and idle <= set(report.spec.auxiliary):
+        return "the auxiliary head" if len(idle) == 1 else "the auxiliary heads"
+    return "the modules that never ran"
+
+
+def params_headline(report: Report) -> str:
+    """The params figure a reader quotes: ``6,998,552 at inference · 13,378,280 with the auxiliary heads``.
+
+    Both figures where some modules never ran in an eval-mode trace, else the one total.
+    """
+    t = report.analysis.totals
+    if t.inference_params is None or t.inference_params == t.params:
+        return num(t.params)
+    return f"{num(t.inference_params)} at inference · {num(t.params)} with {never_ran(report)}"
+
+
+def params_detail(t: Totals) -> str:
+    """Trainable and frozen parameters, then the buffers kept apart: ``trainable 60,000; buffers 840``."""
+    frozen = f", frozen {num(t.frozen_params)}" if t.frozen_params else ""
+    return f"trainable {num(t.trainable_params)}{frozen}; buffers {num(t.buffers)}, not in params"
 
 
 def ops_text(ops: Mapping[str, int]) -> str:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from archstats.zoo import Report
 
 # Columns of the CSV whose TOTAL is a total of the network rather than a sum to leave blank.
-_TOTAL_COLUMNS = ("params", "trainable_params", "fixed_params", "connections", "neurons", "macs", "flops", "depth")
+_TOTAL_COLUMNS = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "flops", "depth")
 
 
 def _claim(verdict: Verdict) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def to_csv(report: Report) -> str:
         output_shape=fmt.shape(analysis.output_shape),
         params=t.params,
         trainable_params=t.trainable_params,
-        fixed_params=t.fixed_params,
+        buffers=t.buffers,
         connections=t.connections,
         neurons=t.neurons,
         macs=t.macs,
@@ -154,7 +154,7 @@ def to_markdown(report: Report) -> str:
         f"device {_md(analysis.device)}; all counts are per sample",
         f"- **output** {fmt.sample_shape(analysis.output_shape)}",
         f"- **depth** {t.depth} weighted layers on the longest path",
-        f"- **params** {fmt.num(t.params)} (trainable {fmt.num(t.trainable_params)}, fixed {fmt.num(t.fixed_params)})",
+        f"- **params** {fmt.params_headline(report)} ({fmt.params_detail(t)})",
         f"- **connections** {fmt.num(t.connections)}",
         f"- **neurons** {fmt.num(t.neurons)} without the input, {fmt.num(t.neurons_with_input)} with it",
         f"- **MACs** {fmt.num(t.macs)}",

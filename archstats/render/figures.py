@@ -213,11 +213,10 @@ def group_ticks(layers: Sequence[Layer], most: int = 24) -> tuple[list[float], l
 
 
 def _params_label(layer: Layer) -> str:
-    if not layer.fixed_params:
-        return f"{layer.params:,}"
-    if not layer.trainable_params:
-        return f"{layer.params:,} fixed"
-    return f"{layer.params:,} ({layer.fixed_params:,} fixed)"
+    notes = [f"{layer.frozen_params:,} frozen"] if layer.frozen_params else []
+    if layer.buffers and not layer.params:  # LeNet-5's RBF: its fixed prototypes are a buffer
+        notes.append(f"{layer.buffers:,} in buffers")
+    return f"{layer.params:,}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _label_room(labels: Sequence[str], size: float) -> float:
@@ -393,7 +392,7 @@ class ZooPoint:
         name: the network's name, its label.
         group: what it is coloured by, e.g. its paper ("He et al. 2015").
         year: the year of its paper.
-        params: parameter elements (trainable and fixed).
+        params: parameter elements (trainable and frozen; buffers are not parameters).
         macs: multiply-accumulates per sample.
         depth: weighted layers on the longest path.
     """

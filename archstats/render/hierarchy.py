@@ -18,7 +18,7 @@ class Sums:
 
     params: int
     trainable_params: int
-    fixed_params: int
+    buffers: int
     connections: int
     neurons: int
     macs: int
@@ -32,7 +32,7 @@ def sums(layers: Iterable[Layer]) -> Sums:
     return Sums(
         params=sum(r.params for r in rows),
         trainable_params=sum(r.trainable_params for r in rows),
-        fixed_params=sum(r.fixed_params for r in rows),
+        buffers=sum(r.buffers for r in rows),
         connections=sum(r.connections for r in rows),
         neurons=sum(r.neurons for r in rows),
         macs=sum(r.macs for r in rows),
@@ -113,7 +113,7 @@ def _row_key(layer: Layer, cut: int) -> tuple[object, ...]:
     """A row as a run compares it: its name inside the block, type, shapes, counts, derivations, uncounted ops."""
     return (
         layer.name[cut:], layer.type, layer.called, layer.calls, layer.input_shape, layer.output_shape,
-        layer.trainable_params, layer.fixed_params, layer.connections, layer.neurons, layer.macs,
+        layer.params, layer.trainable_params, layer.buffers, layer.connections, layer.neurons, layer.macs,
         tuple(sorted(layer.formulas.items())), tuple(sorted(layer.uncounted_ops.items())),
     )  # fmt: skip
 

@@ -20,6 +20,8 @@ TEMPLATE = "handout.html.j2"
 
 _DEFINITION_TITLES = {
     "params": "Parameters",
+    "buffers": "Buffers",
+    "inference_params": "Parameters at inference",
     "neurons": "Neurons",
     "connections": "Connections",
     "macs": "MACs",
@@ -57,9 +59,10 @@ def _jump(layer: Layer) -> str:
 
 
 def _layer(layer: Layer) -> dict[str, Any]:
-    params_note = ""
-    if layer.fixed_params:
-        params_note = "fixed" if not layer.trainable_params else f"{fmt.num(layer.fixed_params)} fixed"
+    notes = [f"{fmt.num(layer.frozen_params)} frozen"] if layer.frozen_params else []
+    if layer.buffers:
+        notes.append(f"+{fmt.num(layer.buffers)} in buffers")
+    params_note = ", ".join(notes)
     return {
         "index": layer.index,
         "name": layer.name,
@@ -236,7 +239,7 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
         "rf": fmt.receptive_field(out),
         "jump": _jump(out),
         "params": _count(total.params),
-        "params_note": f"{fmt.num(total.fixed_params)} fixed" if total.fixed_params else "",
+        "params_note": f"+{fmt.num(total.buffers)} in buffers" if total.buffers else "",
         "connections": _count(total.connections),
         "neurons": _count(total.neurons),
         "macs": _count(total.macs),
@@ -344,11 +347,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
         ("input", fmt.shape(analysis.input_shape), f"batch first; {fmt.num(t.input_units)} units per sample"),
         ("output", fmt.sample_shape(analysis.output_shape), "per sample"),
         ("depth", str(t.depth), "weighted layers on the longest path"),
-        (
-            "parameters",
-            fmt.num(t.params),
-            f"trainable {fmt.num(t.trainable_params)}, fixed {fmt.num(t.fixed_params)}",
-        ),
+        ("parameters", fmt.params_headline(report), fmt.params_detail(t)),
         ("connections", fmt.num(t.connections), "fan-in plus bias, per sample"),
         (
             "neurons",

@@ -109,7 +109,7 @@ def _row(report: Report) -> dict[str, Any]:
         "citation": spec.citation,
         "input": fmt.sample_shape(analysis.input_shape),
         "params": fmt.num(t.params),
-        "trainable": fmt.num(t.trainable_params),
+        "inference": "–" if t.inference_params is None else fmt.num(t.inference_params),
         "macs": fmt.num(t.macs),
         "depth": fmt.num(t.depth),
         "ledger": [(sum(s in counted for s in statuses), css) for _, css, counted in LEDGER_COLUMNS],
@@ -158,6 +158,8 @@ def context(reports: Sequence[Report]) -> dict[str, Any]:
         "tally": fmt.tally(verdicts),
         "definitions": [
             ("Parameters", DEFINITIONS["params"]),
+            ("Parameters at inference", DEFINITIONS["inference_params"]),
+            ("Buffers", DEFINITIONS["buffers"]),
             ("MACs", DEFINITIONS["macs"]),
             ("Depth", DEFINITIONS["depth"]),
         ],

@@ -279,8 +279,9 @@ def lenet_rbf(report: Report, others: Others) -> Section | None:
         f"bitmap of {' and '.join(f'{v:+g}'.replace('-', '−') for v in values)}, and outputs the squared Euclidean "
         "distance to each. "
         f"The prototypes are drawn below as the network holds them (dark: +1).",
-        f"They are {len(prototypes)}{TIMES}{features} = {fmt.num(len(prototypes) * features)} fixed parameters, "
-        f"never trained (traced: {fmt.num(layer.fixed_params)} fixed, {fmt.num(layer.trainable_params)} trainable); "
+        f"They are {len(prototypes)}{TIMES}{features} = {fmt.num(len(prototypes) * features)} fixed values, "
+        f"never trained, held as a buffer rather than as parameters (traced: {fmt.num(layer.buffers)} in buffers, "
+        f"{fmt.num(layer.params)} parameters); "
         f"{name}'s {fmt.num(layer.connections)} connections and {fmt.num(layer.macs)} MACs are one per prototype "
         "coordinate, with no bias.",
     )
@@ -799,7 +800,7 @@ def sections(report: Report, others: Mapping[str, Analysis] | None = None) -> li
     Returns:
         Its sections, in the order :data:`FAMILIES` lists them.
     """
-    from models import REGISTRY
+    from archstats_zoo import REGISTRY
 
     name = report.spec.name
     if name not in REGISTRY or REGISTRY.get(name) is not report.spec:

@@ -102,7 +102,7 @@ def _items(prefix: str, items: Sequence[str], width: int) -> list[str]:
 def _totals(report: Report, width: int) -> list[str]:
     t = report.analysis.totals
     items = [
-        f"params {fmt.num(t.params)} (trainable {fmt.num(t.trainable_params)}, fixed {fmt.num(t.fixed_params)})",
+        f"params {fmt.params_headline(report)} ({fmt.params_detail(t)})",
         f"connections {fmt.num(t.connections)}",
         f"neurons {fmt.num(t.neurons)} ({fmt.num(t.neurons_with_input)} with the input)",
         f"MACs {fmt.num(t.macs)} (fvcore)",
