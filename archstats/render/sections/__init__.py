@@ -1,0 +1,1 @@
+"""Sections of the handout, one module per family; each takes finished data."""
