@@ -5,8 +5,7 @@ the forward pass until each layer's backward has run, what autograd saved for it
 gradients of the weights appear as backward reaches each layer. The peak is predicted by
 walking the backward pass in the order it ran: at each layer, the saved storages still
 needed, the weight gradients made so far and the gradients in flight (of the layer's
-output and of its input, and its weights' gradient as computed: autograd copies it into
-``.grad``, so for a moment it is there twice). Everything but the weights, their gradients and the optimizer's
+output and of its input). Everything but the weights, their gradients and the optimizer's
 state grows with the batch, which is how the largest batch that fits is found.
 """
 
@@ -64,7 +63,7 @@ class _Parts:
     per_batch_static: int  # input batch
     logits: int
     saved: int
-    timeline: tuple[tuple[str, int, int, int], ...]  # (layer, saved alive, grads so far, in flight)
+    timeline: tuple[tuple[str, int, int, int], ...]  # (layer, saved alive, weight gradients so far, in flight)
     temporaries: int
 
 
@@ -83,9 +82,8 @@ def _timeline(trace: StepTrace) -> tuple[tuple[str, int, int, int], ...]:
     for layer in ran:
         grads += layer.param_bytes
         alive = sum(n for key, (n, _) in trace.saved_by_storage.items() if freed_after[key] >= layer.order)
-        # In flight: the gradients of its output and of its input, and its weights' gradient
-        # as computed, before autograd copies it into ``.grad`` in the weight's layout.
-        rows.append((layer.name, alive, grads, layer.output_bytes + layer.input_bytes + layer.param_bytes))
+        # In flight: the gradients of its output and of its input.
+        rows.append((layer.name, alive, grads, layer.output_bytes + layer.input_bytes))
     return tuple(rows)
 
 

@@ -144,8 +144,8 @@ def step(
     else:
         reset = _reset_cpu_peak()
         how = (
-            "the process's peak resident set (VmHWM) over the step, above its resident set before the "
-            "weights, less the library code the step paged in"
+            "the process's peak resident set (VmHWM) over the step above its resident set after it, plus the "
+            "tensors that outlive the step (weights, buffers, optimizer state, batch)"
         )
     trace = watch_step(model, batch)
     opt.step()
@@ -154,8 +154,19 @@ def step(
         torch.cuda.synchronize(device)
         peak: int | None = torch.cuda.max_memory_allocated(device)
     else:
-        hwm, files = _status("VmHWM"), _status("RssFile")
-        peak = hwm - files if reset and hwm is not None and files is not None else None
+        # Measured down from the end of the step rather than up from its start: what the
+        # runtime keeps for itself after its first step (thread pools, kernel caches) cancels.
+        gc.collect()
+        hwm, end = _status("VmHWM"), _status("VmRSS")
+        peak = hwm - end + _persistent(model, opt, batch) if reset and hwm is not None and end is not None else None
+        before = 0
     if peak is None or before is None:
         return trace, model, Measured(None, "not measurable here: this system shows no peak of the process")
     return trace, model, Measured(peak - before, how)
+
+
+def _persistent(model: nn.Module, optimizer: torch.optim.Optimizer, batch: torch.Tensor) -> int:
+    """Bytes of the tensors that live on after a step: weights, buffers, optimizer state and the batch."""
+    tensors = [*model.parameters(), *model.buffers(), batch]
+    tensors += [t for state in optimizer.state.values() for t in state.values() if isinstance(t, torch.Tensor)]
+    return sum(t.numel() * t.element_size() for t in tensors)
