@@ -2,9 +2,10 @@
 
 The step is the one :func:`archstats.training.step.watch_step` counts, followed by the
 optimizer's update, so that counting costs one step. Its peak is measured as the device
-shows it: on CUDA the caching allocator's peak of allocated bytes; on the CPU the
-process's peak resident set (``VmHWM``, reset through ``/proc/self/clear_refs`` before
-the step) above what it held before the weights were made.
+shows it: on CUDA the caching allocator's peak of allocated bytes above what it held
+before the weights were made; on the CPU the process's peak resident set (``VmHWM``, reset
+through ``/proc/self/clear_refs`` before the step) above its resident set after the step,
+plus the tensors that outlive the step.
 """
 
 from __future__ import annotations
@@ -84,14 +85,11 @@ def _reset_cpu_peak() -> bool:
     return True
 
 
-def _baseline(device: torch.device) -> int | None:
-    """What the device holds now: the allocator's bytes, or the resident set less its file-backed pages."""
+def _baseline(device: torch.device) -> int:
+    """The CUDA allocator's bytes before the weights are made."""
     gc.collect()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        return torch.cuda.memory_allocated(device)
-    rss, files = _status("VmRSS"), _status("RssFile")
-    return None if rss is None or files is None else rss - files
+    torch.cuda.synchronize(device)
+    return torch.cuda.memory_allocated(device)
 
 
 def _return_freed_memory() -> None:
@@ -132,7 +130,7 @@ def step(
     """
     if device.type == "cpu":
         _return_freed_memory()
-    before = _baseline(device)
+    before = _baseline(device) if device.type == "cuda" else 0
     model = build(device).to(dtype).train()
     opt = make_optimizer(model, optimizer)
     batch = torch.zeros(batch_shape, device=device, dtype=dtype)
@@ -159,8 +157,7 @@ def step(
         gc.collect()
         hwm, end = _status("VmHWM"), _status("VmRSS")
         peak = hwm - end + _persistent(model, opt, batch) if reset and hwm is not None and end is not None else None
-        before = 0
-    if peak is None or before is None:
+    if peak is None:
         return trace, model, Measured(None, "not measurable here: this system shows no peak of the process")
     return trace, model, Measured(peak - before, how)
 
