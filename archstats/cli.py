@@ -571,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
 
+    _train_parser(sub)
+    return parser
+
+
+def _train_parser(sub: Any) -> None:
+    """The ``train`` subcommand's options."""
     p_train = sub.add_parser(
         "train", help="what a training step costs: backward multiply-adds, memory, compute to train, GPUs"
     )
@@ -601,7 +607,6 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--html", metavar="F", help="write the 'What training costs' page to F ('-' for stdout)")
     _device_argument(p_train)
     p_train.set_defaults(func=cmd_train)
-    return parser
 
 
 def _convention_argument(parser: argparse.ArgumentParser) -> None:

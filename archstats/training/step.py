@@ -55,7 +55,6 @@ class StepTrace:
     saved_param_bytes: int  # parameters autograd saved too (they are the weights, not extra)
     saved_by_storage: dict[int, tuple[int, str]] = field(default_factory=dict)  # key -> (bytes, first saver)
     savers: dict[int, list[str]] = field(default_factory=dict)  # storage key -> layers that saved it
-    uncounted: dict[str, int] = field(default_factory=dict)
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -121,7 +120,6 @@ class _Watch:
         self.saved: dict[int, tuple[int, str]] = {}
         self.savers: dict[int, list[str]] = {}
         self.saved_params: dict[int, int] = {}
-        self.uncounted: dict[str, int] = {}
 
     # -- forward: who runs, who made which node, who saved what --------------------
 
@@ -275,5 +273,4 @@ def watch_step(model: nn.Module, batch: torch.Tensor) -> StepTrace:
         saved_param_bytes=sum(watch.saved_params.values()),
         saved_by_storage=dict(watch.saved),
         savers=dict(watch.savers),
-        uncounted=dict(watch.uncounted),
     )
