@@ -108,6 +108,7 @@ def text(record: Mapping[str, Any]) -> str:
         *_memory_lines(record["memory"], record["batch"]),
         *_extra_lines(record),
     ]
+    lines += ["", "definitions:"] + [f"  {term}: {meaning}" for term, meaning in record["definitions"].items()]
     if record["claims"]:
         lines += ["", "claims:"]
         for claim in record["claims"]:
