@@ -29,6 +29,9 @@ DEFINITIONS: Mapping[str, str] = {
 }
 
 
+_RESOLUTION = 64 * 2**20  # below this, a CPU step's peak is lost in the resident set's own noise
+
+
 @dataclass(frozen=True)
 class Hardware:
     """A GPU to size the step against: its memory, peak and an assumed utilization."""
@@ -91,6 +94,11 @@ def _memory(cost: StepCost) -> dict[str, Any]:
             "kernel workspaces and temporaries inside an op, the allocator's rounding and, on the CPU, "
             "the process's own heap"
         )
+        if cost.device == "cpu" and m.predicted_peak < _RESOLUTION:
+            record["difference_explained"] += (
+                "; a step this small is below what the resident set resolves (pages, the runtime's own "
+                "caches): compare at a larger batch"
+            )
     return record
 
 
