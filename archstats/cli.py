@@ -578,6 +578,108 @@ def _profile_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_profile)
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def parse_memory(text: str) -> int:
+    """``3GB`` (10^9 bytes), ``3GiB`` (2^30), ``512MiB`` ... as bytes."""
+    match = _SIZE.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise UsageError(f"--memory {text!r} is not a size; write it like 3GB, 3GiB or 512MiB")
+    return round(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _hardware(args: argparse.Namespace) -> Any:
+    """The GPU of --gpu, or one made of --memory, --peak and --utilization; ``None`` if none is given."""
+    from archstats.training import data
+    from archstats.training.report import Hardware
+
+    if args.utilization is not None and not 0 < args.utilization <= 1:
+        raise UsageError(f"--utilization {args.utilization:g} is not a fraction; give one in (0, 1], e.g. 0.33")
+    if args.peak is not None and args.peak <= 0:
+        raise UsageError(f"--peak {args.peak:g} must be positive FLOP/s, e.g. 1.58e12")
+    utilization = args.utilization if args.utilization is not None else 0.33
+    if args.gpu is not None:
+        if args.memory is not None or args.peak is not None:
+            raise UsageError("--gpu names a GPU whose memory and peak are known; drop --memory and --peak, or --gpu")
+        gpu = data.GPUS.get(args.gpu.lower())
+        if gpu is None:
+            raise UsageError(
+                f"unknown GPU {args.gpu!r}; choose one of {', '.join(data.GPUS)}, or give --memory and --peak"
+            )
+        return Hardware(gpu.name, gpu.memory, gpu.peak_flops, utilization, f'{gpu.source}: "{gpu.quote}"')
+    if args.memory is None and args.peak is None:
+        return None
+    memory = parse_memory(args.memory) if args.memory is not None else None
+    return Hardware("the GPU given", memory, args.peak, utilization, "given on the command line")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from archstats import zoo
+    from archstats.training.report import recipe_for, record
+
+    if args.batch < 1:
+        raise UsageError(f"--batch {args.batch} is not a batch; give at least 1")
+    if args.device == "meta":
+        raise UsageError("train runs a real training step and measures it; use --device cpu or cuda, not meta")
+    for option in ("epochs", "images"):
+        value = getattr(args, option)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{option} {value:g} must be positive")
+    outputs = {kind: getattr(args, kind) for kind in ("json", "html") if getattr(args, kind) is not None}
+    if list(outputs.values()).count("-") > 1:
+        raise UsageError("only one of --json and --html can write to stdout ('-')")
+    for path in outputs.values():
+        _check_writable(path)
+    hardware = _hardware(args)
+    try:
+        zoo.spec(args.name)
+    except zoo.UnknownNetworkError as error:
+        raise UsageError(str(error)) from None
+    text = _train_text(args, hardware, recipe_for, record)
+    rendered = {kind: text[kind] for kind in outputs}
+    if "-" not in outputs.values():
+        sys.stdout.write(text["terminal"])
+    for kind, path in outputs.items():
+        write_atomically(path, rendered[kind])
+        if path != "-":
+            print(f"wrote {kind.upper()} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _train_text(args: argparse.Namespace, hardware: Any, recipe_for: Any, record: Any) -> dict[str, str]:
+    """The step watched and rendered every way, before anything is written."""
+    import json
+
+    from archstats.render.sections import training as section
+    from archstats.training import train_network
+    from archstats.training.cost import TrainingError
+
+    try:
+        cost = train_network(args.name, args.batch, args.optimizer, args.dtype, args.device)
+    except TrainingError as error:
+        raise UsageError(str(error)) from None
+    except ValueError as error:  # an unusable --device
+        raise UsageError(str(error)) from None
+    data = record(cost, recipe_for(args.name, args.epochs, args.images), hardware)
+    return {
+        "terminal": section.text(data),
+        "json": json.dumps(data, indent=2) + "\n",
+        "html": section.page(data) if args.html is not None else "",
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, subcommands and all."""
     parser = _Parser(
@@ -658,7 +760,42 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
     _profile_parser(sub)
+    _train_parser(sub)
     return parser
+
+
+def _train_parser(sub: Any) -> None:
+    """The ``train`` subcommand's options."""
+    p_train = sub.add_parser(
+        "train", help="what a training step costs: backward multiply-adds, memory, compute to train, GPUs"
+    )
+    p_train.add_argument("name", metavar="NAME", help="a zoo network (see 'archstats list')")
+    p_train.add_argument("--batch", type=int, default=32, metavar="B", help="the batch size (default: 32)")
+    p_train.add_argument(
+        "--optimizer", choices=("sgd", "momentum", "adam"), default="sgd",
+        help="its state: sgd none, momentum one buffer per weight, adam two (default: sgd)",
+    )  # fmt: skip
+    p_train.add_argument(
+        "--dtype", choices=("float32", "float16", "bfloat16", "float64"), default="float32",
+        help="the weights' and the batch's dtype (default: float32)",
+    )  # fmt: skip
+    p_train.add_argument("--epochs", type=float, metavar="E", help="epochs of training (default: the paper's)")
+    p_train.add_argument("--images", type=int, metavar="N", help="images per epoch (default: the paper's)")
+    p_train.add_argument(
+        "--gpu", metavar="NAME", help="a GPU of the table: gtx580, titan-black, k40, k80, p100, v100, a100, h100"
+    )
+    p_train.add_argument("--memory", metavar="SIZE", help="the GPU's memory, e.g. 3GB (10^9 bytes) or 3GiB")
+    p_train.add_argument("--peak", type=float, metavar="FLOPS", help="the GPU's peak FLOP/s, e.g. 1.58e12")
+    p_train.add_argument(
+        "--utilization",
+        type=float,
+        metavar="U",
+        help="the fraction of the peak reached (default: 0.33, OpenAI's assumption)",
+    )
+    p_train.add_argument("--json", metavar="F", help="write the JSON record to F ('-' for stdout)")
+    p_train.add_argument("--html", metavar="F", help="write the 'What training costs' page to F ('-' for stdout)")
+    _device_argument(p_train)
+    p_train.set_defaults(func=cmd_train)
 
 
 def _convention_argument(parser: argparse.ArgumentParser) -> None:

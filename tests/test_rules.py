@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from archstats import rules
-from archstats.rules import attention, elementwise, fvcore_extras, recurrent, weighted
+from archstats.rules import attention, backward, elementwise, fvcore_extras, recurrent, weighted
 
 # (formula, arguments, expected) with the expected value as a closed form.
 CASES: list[tuple[Callable[..., int], tuple[Any, ...], int]] = [
@@ -60,6 +60,21 @@ CASES: list[tuple[Callable[..., int], tuple[Any, ...], int]] = [
     (elementwise.dropout, (10, 10, 1, True), 10),
     (elementwise.dropout, (10, 10, 1, False), 0),
     (elementwise.binary, (10, 10, 1, False), 10),
+    # backward: each gradient a convolution computes costs its forward (grouped: in / groups per output).
+    (
+        backward.convolution_backward,
+        ((2, 8, 6, 6), (2, 4, 8, 8), (8, 2, 3, 3), False, (True, True, False)),
+        2 * (2 * 8 * 6 * 6 * 2 * 3 * 3),
+    ),
+    (
+        backward.convolution_backward,
+        ((2, 8, 6, 6), (2, 4, 8, 8), (8, 2, 3, 3), False, (False, True, False)),
+        2 * 8 * 6 * 6 * 2 * 3 * 3,
+    ),
+    (backward.mm, ((4, 5), (5, 6)), 4 * 5 * 6),
+    (backward.addmm, ((6,), (4, 5), (5, 6)), 4 * 5 * 6),
+    (backward.bmm, ((3, 4, 5), (3, 5, 6)), 3 * 4 * 5 * 6),
+    (backward.baddbmm, ((3, 4, 6), (3, 4, 5), (3, 5, 6)), 3 * 4 * 5 * 6),
 ]
 
 

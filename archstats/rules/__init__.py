@@ -44,10 +44,10 @@ from archstats.rules.table import (
 
 __all__ = [
     "ACTIVATION", "ELEMENTWISE", "MULTIPLY_ADD", "NORMALISATION", "POOLING", "RESAMPLING", "TABLE", "WEIGHTED",
-    "Category", "Rule", "Shape", "attention", "counted_under", "elementwise", "fvcore_extras", "label",
+    "Category", "Rule", "Shape", "attention", "backward", "counted_under", "elementwise", "fvcore_extras", "label",
     "recurrent", "register", "rule", "weighted",
 ]  # fmt: skip
 
 # The families register themselves on import, after the names above exist: a family may
 # import them from this package or from archstats.rules.table.
-from archstats.rules import attention, elementwise, fvcore_extras, recurrent, weighted
+from archstats.rules import attention, backward, elementwise, fvcore_extras, recurrent, weighted

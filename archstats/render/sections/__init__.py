@@ -1,1 +1,1 @@
-"""Sections of archstats pages that take finished data (no torch, no zoo)."""
+"""Sections of archstats pages, one module each; each takes finished data (no torch, no zoo, no engine)."""
