@@ -193,7 +193,7 @@ class Layer:
     buffers: int
     connections: int
     neurons: int
-    macs: int
+    fvcore_macs: int
     macs_by_op: Mapping[str, int]
     receptive_field: tuple[int, ...] | None
     jump: tuple[int, ...] | None
@@ -241,7 +241,7 @@ class Totals:
     connections: int
     neurons: int
     input_units: int
-    macs: int
+    fvcore_macs: int
     multiply_adds: int
     depth: int
     inference_params: int | None
@@ -297,7 +297,7 @@ class Analysis:
                 "buffers": layer.buffers,
                 "connections": layer.connections,
                 "neurons": layer.neurons,
-                "macs": layer.macs,
+                "macs": layer.fvcore_macs,
                 "multiply_adds": layer.multiply_adds,
                 "flops": layer.flops,
                 "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},
@@ -419,7 +419,7 @@ def _layer(index: int, trace: ModuleTrace, run_: RunTrace, seen: set[int]) -> La
         buffers=sum(b.numel() for b in buffers),
         connections=connections,
         neurons=neurons,
-        macs=conventions.of_ops(by_op, "fvcore"),
+        fvcore_macs=conventions.of_ops(by_op, "fvcore"),
         macs_by_op=MappingProxyType(by_op),
         receptive_field=f.size if (f is not None and spatial_out) else None,
         jump=f.jump if (f is not None and spatial_out and not f.is_global) else None,
@@ -484,7 +484,7 @@ def from_run(network: str, run_: RunTrace, input_shape: tuple[int, ...], device:
         connections=sum(layer.connections for layer in layers),
         neurons=sum(layer.neurons for layer in layers),
         input_units=math.prod(input_shape[1:]),
-        macs=sum(layer.macs for layer in layers),
+        fvcore_macs=sum(layer.fvcore_macs for layer in layers),
         multiply_adds=sum(layer.multiply_adds for layer in layers),
         depth=depth,
         # A tied tensor is in the row of its first owner to run (called rows come first),
@@ -803,7 +803,7 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
             "connections": t.connections,
             "neurons": t.neurons,
             "neurons_with_input": t.neurons_with_input,
-            "macs": t.macs,
+            "macs": t.fvcore_macs,
             "multiply_adds": t.multiply_adds,
             "flops": t.flops,
             "depth": t.depth,
@@ -820,7 +820,7 @@ def as_dict(analysis: Analysis) -> dict[str, Any]:
                 "buffers": layer.buffers,
                 "connections": layer.connections,
                 "neurons": layer.neurons,
-                "macs": layer.macs,
+                "macs": layer.fvcore_macs,
                 "multiply_adds": layer.multiply_adds,
                 "flops": layer.flops,
                 "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},

@@ -154,7 +154,7 @@ def of_layer(layer: Layer, name: str) -> int:
     if name == "macs":
         return multiply_adds(layer)
     if name == "fvcore":
-        return layer.macs
+        return layer.fvcore_macs
     if name == "flops":
         return 2 * multiply_adds(layer)
     if name == "flops-all":

@@ -137,7 +137,7 @@ class _Measures:
             "buffers": lambda n: sum(x.buffers for x in self._glob(n)),
             "connections": lambda n: sum(x.connections for x in self._glob(n)),
             "neurons": lambda n: sum(x.neurons for x in self._glob(n)),
-            "macs": lambda n: sum(x.macs for x in self._glob(n)),
+            "macs": lambda n: sum(x.fvcore_macs for x in self._glob(n)),
             "weighted_macs": lambda n: sum(op.macs for x in self._glob(n) for op in x.ops),
             "called_params": lambda n: sum(x.params for x in self._glob(n) if x.called),
             "under": self.under,

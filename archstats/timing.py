@@ -309,7 +309,7 @@ def _profile(
             forward = [p.get((layer.name, "forward"), 0.0) for p in per_pass]
             backward = [p.get((layer.name, "backward"), 0.0) for p in per_pass] if train else None
             layers.append(_layer_time(layer, batch, forward, backward))
-        elif layer.called and (layer.macs or layer.uncounted_ops or layer.name == ROOT):
+        elif layer.called and (layer.fvcore_macs or layer.uncounted_ops or layer.name == ROOT):
             untimed[layer.name] = layer.multiply_adds * batch
     return Profile(
         network=analysis.network, input_shape=analysis.input_shape, train=train, repeats=repeats, warmup=warmup,

@@ -20,7 +20,7 @@ from archstats import Analysis
 from archstats_zoo.alexnet import alexnet
 from archstats_zoo.lenet import C3_TABLE, EuclideanRBF, PartialConv2d, Subsampling, lenet5
 
-ROW_SUMMED_TOTALS = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "multiply_adds")
+ROW_SUMMED_TOTALS = ("params", "trainable_params", "buffers", "connections", "neurons", "fvcore_macs", "multiply_adds")
 
 
 def analyze(model: nn.Module, input_shape: Sequence[int]) -> Analysis:
@@ -81,7 +81,7 @@ def counts(analysis: Analysis) -> list[tuple[object, ...]]:
             layer.buffers,
             layer.connections,
             layer.neurons,
-            layer.macs,
+            layer.fvcore_macs,
             layer.receptive_field,
             layer.jump,
             layer.depth,
@@ -141,7 +141,7 @@ def test_conv2d_layer(
     assert layer.buffers == 0
     assert layer.neurons == neurons
     assert layer.connections == neurons * (fan_in + int(bias))
-    assert layer.macs == neurons * fan_in  # fvcore: the bias add is not a MAC
+    assert layer.fvcore_macs == neurons * fan_in  # fvcore: the bias add is not a MAC
     assert layer.receptive_field == (1 + (k[0] - 1) * d[0], 1 + (k[1] - 1) * d[1])
     assert layer.jump == s
     assert layer.depth == 1
@@ -178,7 +178,7 @@ def test_conv1d_layer() -> None:
     assert layer.params == 6 * (4 // 2 * 3 + 1)
     assert layer.neurons == neurons
     assert layer.connections == neurons * (4 // 2 * 3 + 1)
-    assert layer.macs == neurons * (4 // 2 * 3)
+    assert layer.fvcore_macs == neurons * (4 // 2 * 3)
     assert layer.receptive_field == (3,)
     assert layer.jump == (2,)
 
@@ -193,7 +193,7 @@ def test_conv3d_layer() -> None:
     assert layer.params == 4 * fan_in
     assert layer.neurons == neurons
     assert layer.connections == neurons * fan_in
-    assert layer.macs == neurons * fan_in
+    assert layer.fvcore_macs == neurons * fan_in
     assert layer.receptive_field == (3, 1, 2)
     assert layer.jump == (1, 2, 1)
 
@@ -213,7 +213,7 @@ def test_linear_layer() -> None:
     assert layer.params == 84 * (120 + 1)
     assert layer.neurons == 84
     assert layer.connections == 84 * (120 + 1)
-    assert layer.macs == 84 * 120
+    assert layer.fvcore_macs == 84 * 120
     assert layer.depth == 1
 
 
@@ -236,7 +236,7 @@ def test_linear_at_several_positions() -> None:
     assert layer.params == 5 * (6 + 1)
     assert layer.neurons == 7 * 5
     assert layer.connections == 7 * 5 * (6 + 1)
-    assert layer.macs == 7 * 5 * 6
+    assert layer.fvcore_macs == 7 * 5 * 6
 
 
 def test_linear_after_flatten_sees_the_whole_input() -> None:
@@ -278,7 +278,7 @@ def test_max_pool_layer(kernel: int, stride: int, padding: int, dilation: int, c
     layer = analyze(nn.Sequential(pool), (1, 3, size, size)).layer("0")
     h = out_size(size, kernel, stride, padding, dilation, ceil_mode)
     assert layer.output_shape == (1, 3, h, h)
-    assert (layer.params, layer.neurons, layer.connections, layer.macs) == (0, 0, 0, 0)
+    assert (layer.params, layer.neurons, layer.connections, layer.fvcore_macs) == (0, 0, 0, 0)
     assert "aten::max_pool2d" in layer.uncounted_ops  # not silently zero
     assert layer.receptive_field == (1 + (kernel - 1) * dilation,) * 2
     assert layer.jump == (stride, stride)
@@ -295,7 +295,7 @@ def test_avg_pool_layer(kernel: int, stride: int, padding: int, ceil_mode: bool,
     layer = analyze(nn.Sequential(pool), (1, 2, size, size)).layer("0")
     h = out_size(size, kernel, stride, padding, 1, ceil_mode)
     assert layer.output_shape == (1, 2, h, h)
-    assert (layer.params, layer.neurons, layer.connections, layer.macs) == (0, 0, 0, 0)
+    assert (layer.params, layer.neurons, layer.connections, layer.fvcore_macs) == (0, 0, 0, 0)
     assert "aten::avg_pool2d" in layer.uncounted_ops  # not silently zero
     assert layer.receptive_field == (kernel, kernel)
     assert layer.jump == (stride, stride)
@@ -304,7 +304,7 @@ def test_avg_pool_layer(kernel: int, stride: int, padding: int, ceil_mode: bool,
 
 def test_relu_is_listed_not_silently_zero() -> None:
     layer = analyze(nn.Sequential(nn.ReLU()), (1, 2, 4, 4)).layer("0")
-    assert (layer.params, layer.neurons, layer.connections, layer.macs) == (0, 0, 0, 0)
+    assert (layer.params, layer.neurons, layer.connections, layer.fvcore_macs) == (0, 0, 0, 0)
     assert "aten::relu" in layer.uncounted_ops
 
 
@@ -381,7 +381,7 @@ def test_euclidean_rbf_rule() -> None:
     assert layer.buffers == prototypes * dim
     assert layer.neurons == prototypes
     assert layer.connections == prototypes * dim  # dim per unit, no bias
-    assert layer.macs == prototypes * dim  # archstats' cdist convention: one MAC per coordinate
+    assert layer.fvcore_macs == prototypes * dim  # archstats' cdist convention: one MAC per coordinate
 
 
 def test_partial_conv_rule() -> None:
@@ -395,7 +395,7 @@ def test_partial_conv_rule() -> None:
     assert layer.buffers == 0  # the table and gather indices are not floating point
     assert layer.neurons == len(table) * positions
     assert layer.connections == positions * sum(f + 1 for f in fan_ins)
-    assert layer.macs == positions * sum(fan_ins)
+    assert layer.fvcore_macs == positions * sum(fan_ins)
 
 
 @pytest.fixture(scope="module")
@@ -432,7 +432,7 @@ def test_lenet_c3(lenet: tuple[nn.Module, Analysis]) -> None:
     c3 = lenet[1].layer("C3")
     assert c3.params == 6 * (3 * 5 * 5 + 1) + 6 * (4 * 5 * 5 + 1) + 3 * (4 * 5 * 5 + 1) + 1 * (6 * 5 * 5 + 1) == 1_516
     assert c3.connections == 10 * 10 * 1_516 == 151_600
-    assert c3.macs == 10 * 10 * sum(len(t) * 5 * 5 for t in C3_TABLE) == 150_000
+    assert c3.fvcore_macs == 10 * 10 * sum(len(t) * 5 * 5 for t in C3_TABLE) == 150_000
     assert c3.neurons == 10 * 10 * 16
 
 
@@ -608,7 +608,7 @@ def test_module_called_twice() -> None:
     assert layer.params == 2 * (2 * 3 * 3 + 1)
     assert layer.neurons == 2 * per_call
     assert layer.connections == 2 * per_call * (2 * 3 * 3 + 1)
-    assert layer.macs == 2 * per_call * 2 * 3 * 3
+    assert layer.fvcore_macs == 2 * per_call * 2 * 3 * 3
     assert analysis.totals.depth == 2
 
 
@@ -672,7 +672,7 @@ def test_residual_container_gets_a_row_for_the_addition() -> None:
     block = analysis.layer("1")
     assert block.type == "Residual"
     assert "aten::add" in block.uncounted_ops
-    assert (block.params, block.neurons, block.connections, block.macs) == (0, 0, 0, 0)
+    assert (block.params, block.neurons, block.connections, block.fvcore_macs) == (0, 0, 0, 0)
     assert block.index > analysis.layer("1.conv").index  # after the branch it adds
     # Identity path: field 3, depth 1; branch: 3 + 2 = 5, depth 2. The maximum of each.
     assert block.receptive_field == (5, 5)

@@ -233,8 +233,8 @@ def test_folded_totals_add_up_to_the_network(zoo_report: ZooReport, name: str) -
     assert sorted(layer.index for layer in every) == [layer.index for layer in analysis.layers]
     total = sums(every)
     t = analysis.totals
-    assert (total.params, total.trainable_params, total.buffers, total.connections, total.neurons, total.macs) == (
-        t.params, t.trainable_params, t.buffers, t.connections, t.neurons, t.macs,
+    assert (total.params, total.trainable_params, total.buffers, total.connections, total.neurons, total.fvcore_macs) == (
+        t.params, t.trainable_params, t.buffers, t.connections, t.neurons, t.fvcore_macs,
     )  # fmt: skip
     _check_sums(items)
 

@@ -62,7 +62,7 @@ def test_conv2d_counts_equal_closed_forms(c: dict[str, int | bool]) -> None:
     assert layer.trainable_params == cout * (fan_in + int(bias))
     assert layer.neurons == cout * ho * wo
     assert layer.connections == cout * ho * wo * (fan_in + int(bias))
-    assert layer.macs == cout * ho * wo * fan_in
+    assert layer.fvcore_macs == cout * ho * wo * fan_in
     assert layer.receptive_field == (d * (kh - 1) + 1, d * (kw - 1) + 1)
     assert layer.jump == (s, s)
     assert analysis.totals.depth == 1
@@ -83,7 +83,7 @@ def test_linear_counts_equal_closed_forms(fin: int, fout: int, bias: bool, posit
     assert layer.trainable_params == fout * (fin + int(bias))
     assert layer.neurons == n * fout
     assert layer.connections == n * fout * (fin + int(bias))
-    assert layer.macs == n * fout * fin
+    assert layer.fvcore_macs == n * fout * fin
 
 
 @SETTINGS
@@ -135,12 +135,12 @@ def test_generated_networks_rows_sum_to_totals(
     model, shape, convs = net
     analysis = analyze(model, shape)
     t = analysis.totals
-    for field in ("params", "trainable_params", "buffers", "connections", "neurons", "macs"):
+    for field in ("params", "trainable_params", "buffers", "connections", "neurons", "fvcore_macs"):
         assert sum(getattr(layer, field) for layer in analysis.layers) == getattr(t, field), field
     unique = {id(p): p.numel() for p in model.parameters()}
     assert t.params == sum(unique.values())
     assert t.depth == len(convs)
-    assert t.flops == 2 * t.macs
+    assert t.flops == 2 * t.fvcore_macs
     # The receptive field grows by (k - 1) * jump at each window, jump by the stride.
     rf, jump = 1, 1
     for module in model:

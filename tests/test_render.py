@@ -153,7 +153,7 @@ def test_json_round_trips_and_adds_up(reports: dict[str, Report], name: str) -> 
         "connections": t.connections,
         "neurons": t.neurons,
         "neurons_with_input": t.neurons_with_input,
-        "macs": t.macs,
+        "macs": t.fvcore_macs,
         "multiply_adds": t.multiply_adds,
         "flops": t.flops,
         "depth": t.depth,

@@ -121,7 +121,7 @@ def test_index_shows_the_traced_numbers(zoo_index: str, zoo_report: ZooReport) -
     assert f"{ALEXNET_PARAMS:,}" in zoo_index
     for name in NAMES:
         t = zoo_report(name).analysis.totals
-        for value in (t.params, t.trainable_params, t.macs):
+        for value in (t.params, t.trainable_params, t.fvcore_macs):
             assert f"{value:,}" in zoo_index, (name, value)
     total = sum(len(zoo_report(name).verdicts) for name in NAMES)
     assert f"{len(NAMES)} networks, {total} claims" in zoo_index

@@ -147,11 +147,11 @@ def test_what_fvcore_cannot_trace_is_said_and_the_rest_comes_out() -> None:
     analysis = archstats.analyze(Net(), (1, 4), device="cpu", engine="fvcore")
     assert analysis.totals.params == (4 + 1) * 3
     assert analysis.totals.connections == (4 + 1) * 3
-    assert analysis.totals.macs == 4 * 3
+    assert analysis.totals.fvcore_macs == 4 * 3
     assert any("fvcore could not trace this model" in note and "Output" in note for note in analysis.notes)
     # The dispatch engine needs no trace: the same figures, and nothing to say about them.
     counted = archstats.analyze(Net(), (1, 4), device="cpu")
-    assert counted.totals.macs == 4 * 3 and counted.layer("fc").macs_by_op == {"linear": 4 * 3}
+    assert counted.totals.fvcore_macs == 4 * 3 and counted.layer("fc").macs_by_op == {"linear": 4 * 3}
     assert not counted.notes
 
 

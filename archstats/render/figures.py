@@ -234,7 +234,7 @@ def per_layer_svg(analysis: Analysis) -> str:
     if not layers:
         return ""
     params = [layer.params for layer in layers]
-    macs = [layer.macs for layer in layers]
+    macs = [layer.fvcore_macs for layer in layers]
     neurons = [layer.neurons for layer in layers]
     panels = (
         (params, [_params_label(layer) for layer in layers], _PARAMS_COLOR, "parameters"),
@@ -282,7 +282,7 @@ def per_layer_svg(analysis: Analysis) -> str:
 
 
 def cumulative_shares(analysis: Analysis, key: str) -> list[float]:
-    """Per weighted layer, the percentage of the total ``key`` (``params``, ``macs``) held by the layers that ran up to the next weighted one.
+    """Per weighted layer, the percentage of the total ``key`` (``params``, ``fvcore_macs``) held by the layers that ran up to the next weighted one.
 
     A BatchNorm counts with the convolution before it; layers that never ran count nowhere,
     so the last share falls short of 100 by theirs.
@@ -359,7 +359,7 @@ def depth_svg(analysis: Analysis) -> str:
     def draw(fig: Figure) -> None:
         share_ax = fig.add_axes((0.07, below / height, 0.5 if rf else 0.9, 1.85 / height))
         x = [0, *range(1, len(layers) + 1)]
-        for key, color, label in (("params", _PARAMS_COLOR, "parameters"), ("macs", _MACS_COLOR, "MACs")):
+        for key, color, label in (("params", _PARAMS_COLOR, "parameters"), ("fvcore_macs", _MACS_COLOR, "MACs")):
             y = [0.0, *cumulative_shares(analysis, key)]
             if many:
                 # A plain line: matplotlib drops the points a 1,202-step staircase would add nothing with.

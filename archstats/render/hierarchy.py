@@ -21,7 +21,7 @@ class Sums:
     buffers: int
     connections: int
     neurons: int
-    macs: int
+    fvcore_macs: int
     layers: int
     weighted: int
 
@@ -35,7 +35,7 @@ def sums(layers: Iterable[Layer]) -> Sums:
         buffers=sum(r.buffers for r in rows),
         connections=sum(r.connections for r in rows),
         neurons=sum(r.neurons for r in rows),
-        macs=sum(r.macs for r in rows),
+        fvcore_macs=sum(r.fvcore_macs for r in rows),
         layers=len(rows),
         weighted=sum(1 for r in rows if r.weighted),
     )
@@ -113,7 +113,7 @@ def _row_key(layer: Layer, cut: int) -> tuple[object, ...]:
     """A row as a run compares it: its name inside the block, type, shapes, counts, derivations, uncounted ops."""
     return (
         layer.name[cut:], layer.type, layer.called, layer.calls, layer.input_shape, layer.output_shape,
-        layer.params, layer.trainable_params, layer.buffers, layer.connections, layer.neurons, layer.macs,
+        layer.params, layer.trainable_params, layer.buffers, layer.connections, layer.neurons, layer.fvcore_macs,
         tuple(sorted(layer.formulas.items())), tuple(sorted(layer.uncounted_ops.items())),
     )  # fmt: skip
 

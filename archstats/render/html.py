@@ -79,7 +79,7 @@ def _layer(layer: Layer) -> dict[str, Any]:
         "connections_formula": _derivation(layer, "connections"),
         "neurons": _count(layer.neurons),
         "neurons_formula": _derivation(layer, "neurons"),
-        "macs": _count(layer.macs),
+        "macs": _count(layer.fvcore_macs),
         "rf": fmt.receptive_field(layer),
         "jump": _jump(layer),
         "uncounted": _short_ops(layer.uncounted_ops),
@@ -148,12 +148,14 @@ def _kinds(analysis: Analysis) -> dict[str, Any]:
     t = analysis.totals
     kinds: dict[str, list[Layer]] = {}
     for layer in analysis.layers:
-        if layer.params or layer.macs:
+        if layer.params or layer.fvcore_macs:
             kinds.setdefault(layer.type, []).append(layer)
-    ranked = sorted(kinds.items(), key=lambda kv: (-sum(r.params for r in kv[1]), -sum(r.macs for r in kv[1]), kv[0]))
+    ranked = sorted(
+        kinds.items(), key=lambda kv: (-sum(r.params for r in kv[1]), -sum(r.fvcore_macs for r in kv[1]), kv[0])
+    )
     rows = []
     for kind, layers in ranked:
-        params, macs = sum(r.params for r in layers), sum(r.macs for r in layers)
+        params, macs = sum(r.params for r in layers), sum(r.fvcore_macs for r in layers)
         rows.append(
             {
                 "type": kind,
@@ -162,7 +164,7 @@ def _kinds(analysis: Analysis) -> dict[str, Any]:
                 "params": fmt.num(params),
                 "params_share": _percent(params, t.params),
                 "macs": fmt.num(macs),
-                "macs_share": _percent(macs, t.macs),
+                "macs_share": _percent(macs, t.fvcore_macs),
             }
         )
 
@@ -173,7 +175,7 @@ def _kinds(analysis: Analysis) -> dict[str, Any]:
             who += f" ({_names([r.name for r in layers])})"
         hold, do = ("holds", "does") if n == 1 else ("hold", "do")
         params = _percent(sum(r.params for r in layers), t.params)
-        macs = _percent(sum(r.macs for r in layers), t.macs)
+        macs = _percent(sum(r.fvcore_macs for r in layers), t.fvcore_macs)
         if lead == "params":
             return f"{who} {hold} {params} of the parameters and {do} {macs} of the MACs."
         return f"{who} {do} {macs} of the MACs with {params} of the parameters."
@@ -181,8 +183,8 @@ def _kinds(analysis: Analysis) -> dict[str, Any]:
     sentences = []
     if ranked and t.params:
         sentences.append(sentence(ranked[0][0], ranked[0][1], "params"))
-    if ranked and t.macs:
-        top_macs = max(ranked, key=lambda kv: (sum(r.macs for r in kv[1]), -ranked.index(kv)))
+    if ranked and t.fvcore_macs:
+        top_macs = max(ranked, key=lambda kv: (sum(r.fvcore_macs for r in kv[1]), -ranked.index(kv)))
         if top_macs[0] != ranked[0][0]:
             sentences.append(sentence(top_macs[0], top_macs[1], "macs"))
     return {"rows": rows, "sentences": sentences}
@@ -242,7 +244,7 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
         "params_note": f"+{fmt.num(total.buffers)} in buffers" if total.buffers else "",
         "connections": _count(total.connections),
         "neurons": _count(total.neurons),
-        "macs": _count(total.macs),
+        "macs": _count(total.fvcore_macs),
         "params_formula": "",
         "connections_formula": "",
         "neurons_formula": "",
@@ -260,8 +262,8 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
             + (f" … {last.name} repeat" if n > 2 else " repeats")
             + f" them with the same counts (receptive fields grow to {fmt.receptive_field(last.output)} at {last.name}).",
         )
-        for key in ("params", "connections", "neurons", "macs"):
-            one, all_ = getattr(each, key), getattr(total, key)
+        for key, attribute in (("params",) * 2, ("connections",) * 2, ("neurons",) * 2, ("macs", "fvcore_macs")):
+            one, all_ = getattr(each, attribute), getattr(total, attribute)
             if one and one * n == all_:
                 row[f"{key}_formula"] = f"{n}{fmt.TIMES}{fmt.num(one)} = {fmt.num(all_)}"
         row["parts"] = _parts(first.items, level, item.depth + 1)
@@ -354,7 +356,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
             fmt.num(t.neurons),
             f"without the input; {fmt.num(t.neurons_with_input)} with its {fmt.num(t.input_units)} units",
         ),
-        ("MACs", fmt.num(t.macs), "multiply-accumulates per sample, fvcore's convention"),
+        ("MACs", fmt.num(t.fvcore_macs), "multiply-accumulates per sample, fvcore's convention"),
         ("FLOPs", fmt.num(t.flops), "2 per multiply-add of the weighted layers"),
         ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
@@ -388,7 +390,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
             "params": fmt.num(t.params),
             "connections": fmt.num(t.connections),
             "neurons": fmt.num(t.neurons),
-            "macs": fmt.num(t.macs),
+            "macs": fmt.num(t.fvcore_macs),
         },
         "specials": sections,
         "uncounted": _uncounted(report),

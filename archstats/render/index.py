@@ -78,7 +78,7 @@ def points(reports: Sequence[Report]) -> list[ZooPoint]:
             group=group(r),
             year=r.spec.year,
             params=r.analysis.totals.params,
-            macs=r.analysis.totals.macs,
+            macs=r.analysis.totals.fvcore_macs,
             depth=r.analysis.totals.depth,
         )
         for r in reports
@@ -110,7 +110,7 @@ def _row(report: Report) -> dict[str, Any]:
         "input": fmt.sample_shape(analysis.input_shape),
         "params": fmt.num(t.params),
         "inference": "–" if t.inference_params is None else fmt.num(t.inference_params),
-        "macs": fmt.num(t.macs),
+        "macs": fmt.num(t.fvcore_macs),
         "depth": fmt.num(t.depth),
         "ledger": [(sum(s in counted for s in statuses), css) for _, css, counted in LEDGER_COLUMNS],
         "judged": bool(report.verdicts),
@@ -125,14 +125,14 @@ def _story(reports: Sequence[Report]) -> str:
     first = min(dated, key=_order)
     deepest = max(dated, key=lambda r: (r.analysis.totals.depth, -_order(r)[0]))
     largest = max(dated, key=lambda r: r.analysis.totals.params)
-    costliest = max(dated, key=lambda r: r.analysis.totals.macs)
+    costliest = max(dated, key=lambda r: r.analysis.totals.fvcore_macs)
     f, d = first.analysis, deepest.analysis
     return (
         f"{f.network} ({first.spec.year}) has {fmt.num(f.totals.depth)} weighted layers, "
-        f"{fmt.num(f.totals.params)} parameters and {fmt.num(f.totals.macs)} MACs per sample; "
+        f"{fmt.num(f.totals.params)} parameters and {fmt.num(f.totals.fvcore_macs)} MACs per sample; "
         f"the deepest network here, {d.network} ({deepest.spec.year}), has {fmt.num(d.totals.depth)} layers. "
         f"The most parameters: {largest.analysis.network}, {fmt.num(largest.analysis.totals.params)}; "
-        f"the most MACs: {costliest.analysis.network}, {fmt.num(costliest.analysis.totals.macs)} per sample."
+        f"the most MACs: {costliest.analysis.network}, {fmt.num(costliest.analysis.totals.fvcore_macs)} per sample."
     )
 
 

@@ -58,7 +58,7 @@ def _row(layer: Layer) -> list[str]:
         _count(layer.params),
         _count(layer.connections),
         _count(layer.neurons),
-        _count(layer.macs),
+        _count(layer.fvcore_macs),
         escape(fmt.receptive_field(layer)),
     ]
 
@@ -81,7 +81,7 @@ def to_latex(report: Report) -> str:
     analysis = report.analysis
     t = analysis.totals
     total = ["total", "", escape(fmt.sample_shape(analysis.output_shape)), fmt.num(t.params), fmt.num(t.connections),
-             fmt.num(t.neurons), fmt.num(t.macs), ""]  # fmt: skip
+             fmt.num(t.neurons), fmt.num(t.fvcore_macs), ""]  # fmt: skip
     rows = [_row(layer) for layer in analysis.layers] + [total]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     longtable = len(analysis.layers) >= LONGTABLE_FROM

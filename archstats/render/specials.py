@@ -282,7 +282,7 @@ def lenet_rbf(report: Report, others: Others) -> Section | None:
         f"They are {len(prototypes)}{TIMES}{features} = {fmt.num(len(prototypes) * features)} fixed values, "
         f"never trained, held as a buffer rather than as parameters (traced: {fmt.num(layer.buffers)} in buffers, "
         f"{fmt.num(layer.params)} parameters); "
-        f"{name}'s {fmt.num(layer.connections)} connections and {fmt.num(layer.macs)} MACs are one per prototype "
+        f"{name}'s {fmt.num(layer.connections)} connections and {fmt.num(layer.fvcore_macs)} MACs are one per prototype "
         "coordinate, with no bias.",
     )
     return Section(
@@ -381,7 +381,9 @@ def alexnet_towers(report: Report, others: Others) -> Section | None:
             params = r.formulas.get("params", fmt.num(r.params))
             unit = "maps" if op.kind == "conv" else "inputs"
             seen = f"all {fmt.num(reads)} {unit} of " + ("both towers" if rows else "the input")
-        rows.append((r.name, str(g), seen, f"{fmt.num(per)}" if g > 1 else fmt.num(op.maps), params, fmt.num(r.macs)))
+        rows.append(
+            (r.name, str(g), seen, f"{fmt.num(per)}" if g > 1 else fmt.num(op.maps), params, fmt.num(r.fvcore_macs))
+        )
     grouped = [r.name for r in layers if groups[r.name] > 1]
     dense_names = [r.name for r in layers[1:] if groups[r.name] == 1]
     text = (
@@ -449,7 +451,9 @@ def _branches(analysis: Analysis) -> tuple[list[_Branch], int]:
                 steps.append(f"{TIMES.join(str(d) for d in w.kernel)} {kind}")
         last = rows[-1]
         maps = last.output_shape[1] if last.output_shape and len(last.output_shape) > 1 else 0
-        branches.append(_Branch(name, tuple(steps), maps, sum(r.params for r in rows), sum(r.macs for r in rows)))
+        branches.append(
+            _Branch(name, tuple(steps), maps, sum(r.params for r in rows), sum(r.fvcore_macs for r in rows))
+        )
     return branches, maps_out
 
 
@@ -524,10 +528,10 @@ def inception_3a(report: Report, others: Others) -> Section | None:
         f"all: {n_maps:,} / {r_maps:,} maps out",
         "",
         fmt.num(ta.params),
-        fmt.num(ta.macs),
+        fmt.num(ta.fvcore_macs),
         "",
         fmt.num(tb.params),
-        fmt.num(tb.macs),
+        fmt.num(tb.fvcore_macs),
     )
     expensive = max(range(len(naive)), key=lambda i: naive[i].macs)
     e_naive = naive[expensive]
@@ -538,17 +542,17 @@ def inception_3a(report: Report, others: Others) -> Section | None:
         f"pooled maps on whole, so its output has {n_maps:,} maps; 1×1 convolutions before the larger "
         f"kernels and after the pooling (Figure 2(b)) bring it to {r_maps:,}.",
         f"The reductions cut the parameters from {fmt.num(ta.params)} to {fmt.num(tb.params)} "
-        f"({tb.params / ta.params:.1%}) and the MACs from {fmt.num(ta.macs)} to {fmt.num(tb.macs)} "
-        f"({tb.macs / ta.macs:.1%}). The dearest naive branch, {e_naive.name} ({' → '.join(e_naive.steps)}), "
+        f"({tb.params / ta.params:.1%}) and the MACs from {fmt.num(ta.fvcore_macs)} to {fmt.num(tb.fvcore_macs)} "
+        f"({tb.fvcore_macs / ta.fvcore_macs:.1%}). The dearest naive branch, {e_naive.name} ({' → '.join(e_naive.steps)}), "
         f"does {fmt.num(e_naive.macs)} MACs" + (f"; reduced, {fmt.num(e_reduced.macs)}." if e_reduced else "."),
     ]
     if report.spec.name not in (NAIVE, REDUCED):
         mine = [r for r in report.analysis.layers if r.name.startswith("inception_3a.")]
         if mine:
-            same = sum(r.params for r in mine) == tb.params and sum(r.macs for r in mine) == tb.macs
+            same = sum(r.params for r in mine) == tb.params and sum(r.fvcore_macs for r in mine) == tb.fvcore_macs
             text.append(
                 f"{report.analysis.network}'s own inception_3a holds {fmt.num(sum(r.params for r in mine))} "
-                f"parameters and does {fmt.num(sum(r.macs for r in mine))} MACs"
+                f"parameters and does {fmt.num(sum(r.fvcore_macs for r in mine))} MACs"
                 + (", as the module traced alone." if same else ".")
             )
     return Section(
@@ -577,8 +581,8 @@ def inception_3a(report: Report, others: Others) -> Section | None:
         data={
             "naive": {b.name: (b.params, b.macs, b.maps) for b in naive},
             "reduced": {b.name: (b.params, b.macs, b.maps) for b in reduced},
-            "naive_totals": (ta.params, ta.macs, n_maps),
-            "reduced_totals": (tb.params, tb.macs, r_maps),
+            "naive_totals": (ta.params, ta.fvcore_macs, n_maps),
+            "reduced_totals": (tb.params, tb.fvcore_macs, r_maps),
         },
     )
 
@@ -646,7 +650,7 @@ def _step(r: Layer) -> str:
 
 def _drawn_rows(block: _Block) -> list[Layer]:
     """The rows of a block's main path that a diagram shows: those with parameters or MACs."""
-    return [r for r in block.main if r.params or r.macs]
+    return [r for r in block.main if r.params or r.fvcore_macs]
 
 
 def _shared(block: _Block) -> int:

@@ -105,7 +105,7 @@ def _totals(report: Report, width: int) -> list[str]:
         f"params {fmt.params_headline(report)} ({fmt.params_detail(t)})",
         f"connections {fmt.num(t.connections)}",
         f"neurons {fmt.num(t.neurons)} ({fmt.num(t.neurons_with_input)} with the input)",
-        f"MACs {fmt.num(t.macs)} (fvcore)",
+        f"MACs {fmt.num(t.fvcore_macs)} (fvcore)",
         f"FLOPs {fmt.num(t.flops)} (2 per multiply-add)",
         f"depth {t.depth}",
     ]
