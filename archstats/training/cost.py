@@ -92,6 +92,10 @@ class StepCost:
         """The predicted peak at another batch size."""
         return mem.predicted_peak(self.trace, self.optimizer, self.memory.weights, self.memory.buffers, batch)
 
+    def peak_place_at(self, batch: int) -> str:
+        """When the predicted peak at another batch size falls."""
+        return mem.peak_and_place(self.trace, self.optimizer, self.memory.weights, self.memory.buffers, batch)[1]
+
     def largest_batch(self, capacity: int) -> int:
         """The largest batch whose predicted peak fits ``capacity`` bytes."""
         return mem.largest_batch(self.trace, self.optimizer, self.memory.weights, self.memory.buffers, capacity)

@@ -75,6 +75,9 @@ class Recipe:
     images: int  # per epoch, as the paper states or implies
     source: str
     quote: str
+    # AlexNet, VGG and ResNet: SGD with a momentum of 0.9 (Krizhevsky et al. Sec. 5,
+    # Simonyan & Zisserman Sec. 3.1, He et al. Sec. 3.4).
+    optimizer: str = "momentum"
 
 
 KRIZHEVSKY = "Krizhevsky et al. 2012, Sec. 5"

@@ -77,11 +77,18 @@ def _timeline(trace: StepTrace) -> tuple[tuple[str, int, int, int], ...]:
         key: max(order[name] if order[name] >= 0 else last for name in trace.savers.get(key, [saver]))
         for key, (_, saver) in trace.saved_by_storage.items()
     }
+    # Bytes freed after each layer's backward, summed from the last: what is alive while it runs.
+    freed = [0] * (last + 2)
+    for key, (n, _) in trace.saved_by_storage.items():
+        freed[freed_after[key]] += n
+    alive_from = [0] * (last + 2)
+    for position in range(last, -1, -1):
+        alive_from[position] = alive_from[position + 1] + freed[position]
     rows = []
     grads = 0
     for layer in ran:
         grads += layer.param_bytes
-        alive = sum(n for key, (n, _) in trace.saved_by_storage.items() if freed_after[key] >= layer.order)
+        alive = alive_from[layer.order]
         # In flight: the gradients of its output and of its input.
         rows.append((layer.name, alive, grads, layer.output_bytes + layer.input_bytes))
     return tuple(rows)
@@ -143,7 +150,12 @@ def memory(trace: StepTrace, optimizer: str, weights: int, buffers: int) -> Memo
 
 def predicted_peak(trace: StepTrace, optimizer: str, weights: int, buffers: int, batch: int) -> int:
     """The predicted peak at another batch size: the batch-sized parts scaled from the watched step."""
-    return _peak(_parts(trace, optimizer, weights, buffers), batch / trace.batch)[0]
+    return peak_and_place(trace, optimizer, weights, buffers, batch)[0]
+
+
+def peak_and_place(trace: StepTrace, optimizer: str, weights: int, buffers: int, batch: int) -> tuple[int, str]:
+    """The predicted peak at another batch size and when it falls ("backward of fc6", "optimizer step")."""
+    return _peak(_parts(trace, optimizer, weights, buffers), batch / trace.batch)
 
 
 def largest_batch(trace: StepTrace, optimizer: str, weights: int, buffers: int, capacity: int) -> int:

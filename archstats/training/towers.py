@@ -44,7 +44,7 @@ class TowerSplit:
         return sum(c.forward + c.backward for c in self.crossings)
 
 
-def split(cost: StepCost) -> TowerSplit:
+def split(cost: StepCost, batch: int | None = None) -> TowerSplit:
     """AlexNet's step divided between its two towers.
 
     Each GPU holds half of the step's memory, plus the full input batch (conv1's two
@@ -53,6 +53,7 @@ def split(cost: StepCost) -> TowerSplit:
 
     Args:
         cost: a watched training step of the two-tower AlexNet.
+        batch: the batch whose memory per tower to predict (default: the watched step's).
 
     Returns:
         One tower's params, work and memory, and the bytes that cross per image.
@@ -65,8 +66,10 @@ def split(cost: StepCost) -> TowerSplit:
         Crossing(name, layers[name].input_bytes // cost.batch, layers[name].input_bytes // cost.batch)
         for name in COMMUNICATING
     )
-    received = sum(layers[name].input_bytes for name in COMMUNICATING) // TOWERS
-    memory = cost.memory.predicted_peak // TOWERS + cost.memory.input // TOWERS + received
+    at = cost.batch if batch is None else batch
+    received = sum(layers[name].input_bytes for name in COMMUNICATING) * at // cost.batch // TOWERS
+    peak = cost.memory.predicted_peak if at == cost.batch else cost.peak_at(at)
+    memory = peak // TOWERS + cost.memory.input * at // cost.batch // TOWERS + received
     return TowerSplit(
         params=sum(layer.params for layer in cost.layers) // TOWERS,
         forward_macs=cost.forward // TOWERS,

@@ -169,12 +169,47 @@ def _memory(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def section(record: Mapping[str, Any]) -> str:
-    """The handout's "What training costs" section as HTML."""
+HANDOUT_ROWS = 40  # a handout's tables list the layers that cost most; ``train --json`` has every one
+
+
+def _largest(rows: list[dict[str, Any]], most: int | None, size: Any) -> tuple[list[dict[str, Any]], str]:
+    """The ``most`` rows of largest ``size``, in their own order, and a note saying what was left out."""
+    if most is None or len(rows) <= most:
+        return rows, ""
+    keep = set(sorted(range(len(rows)), key=lambda i: -size(rows[i]))[:most])
+    return [row for i, row in enumerate(rows) if i in keep], f"The {most} largest of {len(rows)} layers, in order."
+
+
+def section(record: Mapping[str, Any], most: int | None = None) -> str:
+    """The handout's "What training costs" section as HTML; ``most`` rows per table if given."""
     import jinja2
 
+    work, work_note = _largest(_work(record), most, lambda row: row["forward"] + row["dx"] + row["dw"])
+    memory, memory_note = _largest(
+        _memory(record), most, lambda row: row["w_pct"] + row["g_pct"] + row["s_pct"] + row["a_pct"]
+    )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(template()).render(r=record, work=_work(record), memory=_memory(record), mib=_mib)
+    return env.from_string(template()).render(
+        r=record, work=work, memory=memory, mib=_mib, work_note=work_note, memory_note=memory_note
+    )
+
+
+def handout(record: Mapping[str, Any]) -> str:
+    """The section for a network's handout, from ``archstats.training.handout.gather``'s finished record.
+
+    Returns:
+        Markup to place as it is: the section, or one line saying why it is not shown.
+    """
+    from html import escape
+
+    from markupsafe import Markup
+
+    if "skipped" in record:
+        return Markup(
+            f'<section class="training" id="training">\n  <h2>What training costs</h2>\n'
+            f"  <p>{escape(record['skipped'])}</p>\n</section>"
+        )
+    return Markup(section(record, HANDOUT_ROWS))
 
 
 def page(record: Mapping[str, Any]) -> str:
