@@ -9,7 +9,12 @@ if TYPE_CHECKING:
 
 
 def train_network(
-    name: str, batch: int, optimizer: str = "sgd", dtype: str = "float32", device: str = "cpu"
+    name: str,
+    batch: int,
+    optimizer: str = "sgd",
+    dtype: str = "float32",
+    device: str = "cpu",
+    measure: bool = True,
 ) -> StepCost:
     """Count and measure one training step of the zoo network ``name``.
 
@@ -19,6 +24,8 @@ def train_network(
         optimizer: ``sgd``, ``momentum`` or ``adam``.
         dtype: the weights' and the batch's dtype (``float32`` ...).
         device: ``cpu``, ``cuda`` or ``auto``.
+        measure: whether to measure the step's peak (on the CPU this changes how the process
+            allocates for the rest of its life; see :func:`archstats.training.run.step`).
 
     Returns:
         The step's cost per layer and in total, and its memory predicted and measured.
@@ -36,4 +43,4 @@ def train_network(
             model = spec.builder()  # storage comes once the device is known, without initialisation
         return materialize(model, dev)
 
-    return measure_step(name, build, spec.input_shape, batch, optimizer, dtype, resolve_device(device))
+    return measure_step(name, build, spec.input_shape, batch, optimizer, dtype, resolve_device(device), measure)

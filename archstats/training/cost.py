@@ -113,6 +113,7 @@ def measure_step(
     optimizer: str = "sgd",
     dtype: str = "float32",
     device: torch.device | None = None,
+    measure: bool = True,
 ) -> StepCost:
     """Run one real training step of a network and count and measure it.
 
@@ -124,6 +125,7 @@ def measure_step(
         optimizer: ``sgd``, ``momentum`` or ``adam``.
         dtype: one of :data:`archstats.training.run.DTYPES`.
         device: where to run (default: the CPU).
+        measure: whether to measure the step's peak on the device.
 
     Returns:
         The step's cost per layer and in total, its memory predicted and measured.
@@ -134,7 +136,7 @@ def measure_step(
     dev = device or torch.device("cpu")
     shape = (batch, *input_shape[1:])
     try:
-        trace, model, measured = step(build, shape, optimizer, dev, DTYPES[dtype])
+        trace, model, measured = step(build, shape, optimizer, dev, DTYPES[dtype], measure)
     except (RuntimeError, ValueError, TypeError, IndexError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise TrainingError(f"{network} fails in training mode at batch {batch}: {first}") from None

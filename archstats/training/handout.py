@@ -99,7 +99,7 @@ def gather(name: str, device: str = "cpu") -> dict[str, Any]:
         return {"network": name, "skipped": "Not shown with --device meta: a training step needs real tensors."}
     batch, optimizer, source = paper_batch(name)
     try:
-        cost = train_network(name, WATCHED_BATCH, optimizer, device=device)
+        cost = train_network(name, WATCHED_BATCH, optimizer, device=device, measure=False)
     except TrainingError as error:
         return {"network": name, "skipped": f"Not shown: {error}."}
     return at_batch(cost, batch, source)

@@ -115,6 +115,7 @@ def step(
     optimizer: str,
     device: torch.device,
     dtype: torch.dtype = torch.float32,
+    measure: bool = True,
 ) -> tuple[StepTrace, nn.Module, Measured]:
     """Make the network, its optimizer and a batch on ``device``; run one watched step and measure it.
 
@@ -124,10 +125,14 @@ def step(
         optimizer: ``sgd``, ``momentum`` or ``adam``.
         device: where to run.
         dtype: the weights' and the batch's dtype.
+        measure: whether to measure the peak; on the CPU measuring tells glibc to map large
+            blocks on their own for the rest of the process, which slows its later allocations.
 
     Returns:
         The watched step, the network (in training mode) and the measured peak.
     """
+    if not measure:
+        return _unmeasured(build, batch_shape, device, dtype)
     if device.type == "cpu":
         _return_freed_memory()
     before = _baseline(device) if device.type == "cuda" else 0
@@ -160,6 +165,18 @@ def step(
     if peak is None:
         return trace, model, Measured(None, "not measurable here: this system shows no peak of the process")
     return trace, model, Measured(peak - before, how)
+
+
+def _unmeasured(
+    build: Callable[[torch.device], nn.Module],
+    batch_shape: tuple[int, ...],
+    device: torch.device,
+    dtype: torch.dtype,
+) -> tuple[StepTrace, nn.Module, Measured]:
+    """The forward and backward pass, counted: no update runs, no peak is measured (the optimizer's state is counted)."""
+    model = build(device).to(dtype).train()
+    trace = watch_step(model, torch.zeros(batch_shape, device=device, dtype=dtype))
+    return trace, model, Measured(None, "not measured")
 
 
 def _persistent(model: nn.Module, optimizer: torch.optim.Optimizer, batch: torch.Tensor) -> int:

@@ -125,13 +125,13 @@ def template() -> str:
 _STYLE = """
 body{font:10pt/1.4 system-ui,sans-serif;margin:1.5em;max-width:180mm}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{padding:1px 4px;border-bottom:1px solid #ddd;text-align:left}
-.num{text-align:right;font-variant-numeric:tabular-nums}td.bar{width:40%}
-.bar span,.legend span{display:inline-block;height:.8em;vertical-align:middle}
-.legend span{width:.8em;margin-left:.6em}
-.fwd{background:#4c72b0}.dx{background:#dd8452}.dw{background:#55a868}
-.w{background:#4c72b0}.g{background:#8172b3}.s{background:#dd8452}.a{background:#55a868}
-dt{font-weight:bold}@media print{body{margin:0}}
+.num{text-align:right;font-variant-numeric:tabular-nums}@media print{body{margin:0}}
 """
+
+
+def style() -> str:
+    """The section's own CSS, every rule under ``section.training`` (a handout includes ``_training.css.j2``)."""
+    return resources.files("archstats.render").joinpath("templates", "_training.css.j2").read_text(encoding="utf-8")
 
 
 def _percent(part: int, whole: int) -> float:
@@ -219,5 +219,5 @@ def page(record: Mapping[str, Any]) -> str:
     title = escape(f"What training costs: {record['network']}")
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_STYLE}</style></head><body>\n{section(record)}\n</body></html>\n"
+        f"<style>{_STYLE}{style()}</style></head><body>\n{section(record)}\n</body></html>\n"
     )
