@@ -479,7 +479,7 @@ def weight_bytes(model: nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
 
 
-def activation_bytes(model: nn.Module, inputs: InputsLike, train: bool = False) -> int:
+def forward_bytes_bound(model: nn.Module, inputs: InputsLike, train: bool = False) -> int:
     """Bytes of the inputs, the weights and every leaf module's output, from a run on the meta device.
 
     An upper bound of what the real run holds at once: it sums outputs that the real
@@ -570,7 +570,7 @@ def check_fits(model: nn.Module, inputs: InputsLike, device: torch.device, train
             f"input {text} alone needs {_gigabytes(held)} on {device}, "
             f"but about {_gigabytes(free)} is available; try a smaller --input"
         )
-    needed = activation_bytes(model, specs, train)
+    needed = forward_bytes_bound(model, specs, train)
     if needed > free:
         raise TooLargeError(
             f"input {text} needs about {_gigabytes(needed)} of activation memory on {device}, "
