@@ -12,7 +12,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archstats.analysis import DEFINITIONS, Analysis, InputSpec, Layer, Totals, analyze
+    from archstats.analysis import Analysis, InputSpec, Layer, Totals, analyze
+    from archstats.columns import DEFINITIONS
     from archstats.ledger import Claim, Verdict
 
 __version__ = "0.1.0"
@@ -21,7 +22,7 @@ __all__ = ["DEFINITIONS", "Analysis", "Claim", "InputSpec", "Layer", "Totals", "
 
 # Imported on first use, so that `archstats --help` and a usage error do not wait for torch.
 _LAZY = {
-    "DEFINITIONS": "archstats.analysis",
+    "DEFINITIONS": "archstats.columns",
     "Analysis": "archstats.analysis",
     "InputSpec": "archstats.analysis",
     "Layer": "archstats.analysis",

@@ -18,6 +18,10 @@ import torch
 from torch import nn
 
 from archstats import conventions
+
+# Defined with the columns; public here as well.
+from archstats.columns import DEFINITIONS as DEFINITIONS
+from archstats.columns import ROOT as ROOT
 from archstats.counts import (
     WeightedOp,
     fmt_int,
@@ -32,51 +36,6 @@ from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFINITIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "params": "elements of the nn.Parameters a layer owns, trainable and frozen alike, as PyTorch, "
-        "torchvision and the papers count them; a tensor shared by two layers (tied weights) counts once, "
-        "in the row of the first that runs",
-        "buffers": "elements of the floating-point buffers a layer owns (BatchNorm's running statistics, "
-        "LeNet-5's fixed RBF prototypes): state, not parameters, never in params; integer buffers "
-        "(BatchNorm's num_batches_tracked, index tables) are not counted",
-        "inference_params": "params of the layers that ran, in a trace in eval mode (the default): the "
-        "network as used at inference, without the modules that run in training only (auxiliary heads)",
-        "neurons": "output units per sample of a layer that forms weighted sums (convolution, "
-        "linear, trainable subsampling, RBF); activations, pooling, normalisation and "
-        "dropout add none",
-        "connections": "per sample, for each neuron its fan-in plus one for a bias (LeCun 1998); "
-        "shared weights count at every use",
-        "macs": "multiply-accumulates per sample, fvcore's convention (one fused multiply-add "
-        "= 1; convolutions, linear maps, matrix products, BatchNorm and adaptive average "
-        "pooling; archstats adds Euclidean distances); bias additions are not MACs",
-        "flops": "2 per multiply-add of the weighted ops (one multiply and one add, as "
-        "torch.utils.flop_counter); BatchNorm and the other ops that fvcore adds to the MACs are "
-        "not in it, nor are the ops listed as uncounted",
-        "multiply_adds": "multiply-accumulates of the weighted ops alone (convolutions, linear maps, "
-        "matrix products, distances), no bias: the 'macs' convention, what the ResNet and GoogLeNet "
-        "papers call multiply-adds",
-        "receptive_field": "side of the input region one output unit sees (the maximum over "
-        "branches and shortcuts); jump is its effective stride",
-        "depth": "weighted layers on the longest path from input to output",
-        "uncounted_ops": "ops that do arithmetic but are in neither MACs nor FLOPs (pooling, "
-        "activations, LRN's elementwise steps, additions), with how many times each was called",
-        "attention": "scaled dot-product attention's two matrix products, QKᵀ and the weights times V: "
-        "L·S·(E + Ev) multiply-adds per head and batch element (2·L·S·d for a head width d), whichever "
-        "kernel runs; a causal mask counts the whole L×L matrix, as torchvision and "
-        "torch.utils.flop_counter do; in macs, flops and flops-all, not in fvcore's convention "
-        "(fvcore has no handle for attention)",
-        "recurrent": "nn.LSTM, GRU and RNN: at every step each gate forms hidden·(in + hidden) "
-        "multiply-adds (LSTM 4 gates, GRU 3, RNN 1; proj_size adds hidden·proj); neurons are the "
-        "gate units of every step (and the projection's), connections their fan-in plus one bias "
-        "link; in macs, flops and flops-all, not in fvcore's convention",
-        "functional_use": "a module whose weights another module's forward uses (nn.MultiheadAttention's "
-        "out_proj) has the row for them: its params, MACs and connections; it counts as called",
-    }
-)
-
-
-ROOT = "(root)"  # the row of the model's own work, outside any submodule
 
 # The dtypes an input may have, by the names ``--input 1x128:int64`` takes.
 DTYPES: Mapping[str, torch.dtype] = MappingProxyType(
@@ -223,6 +182,11 @@ class Layer:
         return 2 * self.multiply_adds
 
     @property
+    def costs(self) -> dict[str, int]:
+        """The layer's cost under each named convention, in :data:`archstats.conventions.NAMES` order."""
+        return {name: conventions.of_layer(self, name) for name in conventions.NAMES}
+
+    @property
     def weighted(self) -> bool:
         return bool(self.ops)
 
@@ -283,49 +247,10 @@ class Analysis:
         raise KeyError(name)
 
     def dataframe(self) -> pd.DataFrame:
-        """The layers as a pandas DataFrame, one row per layer, indexed by name."""
-        import pandas as pd
+        """The layers as a pandas DataFrame, one row per layer, indexed by name: the CSV's columns."""
+        from archstats.render.exports import layers_frame
 
-        rows = [
-            {
-                "name": layer.name,
-                "type": layer.type,
-                "input_shape": _shape_text(layer.input_shape),
-                "output_shape": _shape_text(layer.output_shape),
-                "params": layer.params,
-                "trainable_params": layer.trainable_params,
-                "buffers": layer.buffers,
-                "connections": layer.connections,
-                "neurons": layer.neurons,
-                "macs": layer.fvcore_macs,
-                "multiply_adds": layer.multiply_adds,
-                "flops": layer.flops,
-                "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},
-                "elementwise_ops": dict(layer.arith),
-                "receptive_field": _rf_text(layer),
-                "jump": _shape_text(layer.jump),
-                "depth": layer.depth,
-                "params_formula": layer.formulas.get("params", ""),
-                "connections_formula": layer.formulas.get("connections", ""),
-                "uncounted_ops": ", ".join(f"{op}×{n}" for op, n in layer.uncounted_ops.items()),
-            }
-            for layer in self.layers
-        ]
-        columns = ["name", "type", "input_shape", "output_shape", "params", "trainable_params", "buffers",
-                   "connections", "neurons", "macs", "flops", "receptive_field", "jump", "depth",
-                   "params_formula", "connections_formula", "uncounted_ops"]  # fmt: skip
-        return pd.DataFrame(rows, columns=columns).set_index("name")
-
-
-def _shape_text(shape: Sequence[int] | None) -> str:
-    return "×".join(str(d) for d in shape) if shape else ""
-
-
-def _rf_text(layer: Layer) -> str:
-    if layer.receptive_field is None:
-        return ""
-    text = _shape_text(layer.receptive_field)
-    return f"{text} (all)" if layer.rf_global else text
+        return layers_frame(self)
 
 
 _HOLDERS = (nn.ParameterList, nn.ParameterDict)
@@ -554,7 +479,7 @@ def weight_bytes(model: nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
 
 
-def activation_bytes(model: nn.Module, inputs: InputsLike, train: bool = False) -> int:
+def forward_bytes_bound(model: nn.Module, inputs: InputsLike, train: bool = False) -> int:
     """Bytes of the inputs, the weights and every leaf module's output, from a run on the meta device.
 
     An upper bound of what the real run holds at once: it sums outputs that the real
@@ -645,7 +570,7 @@ def check_fits(model: nn.Module, inputs: InputsLike, device: torch.device, train
             f"input {text} alone needs {_gigabytes(held)} on {device}, "
             f"but about {_gigabytes(free)} is available; try a smaller --input"
         )
-    needed = activation_bytes(model, specs, train)
+    needed = forward_bytes_bound(model, specs, train)
     if needed > free:
         raise TooLargeError(
             f"input {text} needs about {_gigabytes(needed)} of activation memory on {device}, "
@@ -786,69 +711,6 @@ def _placed(device: torch.device) -> torch.device:
 
 def as_dict(analysis: Analysis) -> dict[str, Any]:
     """The analysis in the JSON contract's shape (claims are added by the caller)."""
-    t = analysis.totals
-    return {
-        "network": analysis.network,
-        "input_shape": list(analysis.input_shape),
-        "inputs": [
-            {"shape": list(spec.shape), "dtype": spec.dtype}
-            for spec in analysis.inputs or (InputSpec(analysis.input_shape),)
-        ],
-        "device": analysis.device,
-        "totals": {
-            "params": t.params,
-            "trainable_params": t.trainable_params,
-            "buffers": t.buffers,
-            "inference_params": t.inference_params,
-            "connections": t.connections,
-            "neurons": t.neurons,
-            "neurons_with_input": t.neurons_with_input,
-            "macs": t.fvcore_macs,
-            "multiply_adds": t.multiply_adds,
-            "flops": t.flops,
-            "depth": t.depth,
-        },
-        "layers": [
-            {
-                "name": layer.name,
-                "type": layer.type,
-                "called": layer.called,
-                "input_shape": list(layer.input_shape) if layer.input_shape else None,
-                "output_shape": list(layer.output_shape) if layer.output_shape else None,
-                "params": layer.params,
-                "trainable_params": layer.trainable_params,
-                "buffers": layer.buffers,
-                "connections": layer.connections,
-                "neurons": layer.neurons,
-                "macs": layer.fvcore_macs,
-                "multiply_adds": layer.multiply_adds,
-                "flops": layer.flops,
-                "conventions": {name: conventions.of_layer(layer, name) for name in conventions.NAMES},
-                "elementwise_ops": dict(layer.arith),
-                "receptive_field": max(layer.receptive_field) if layer.receptive_field else None,
-                "receptive_field_dims": list(layer.receptive_field) if layer.receptive_field else None,
-                "jump": list(layer.jump) if layer.jump else None,
-                "receptive_field_global": layer.rf_global,
-                "depth": layer.depth,
-                "formula": dict(layer.formulas),
-                "uncounted_ops": dict(layer.uncounted_ops),
-            }
-            for layer in analysis.layers
-        ],
-        "uncounted_ops": dict(analysis.uncounted_ops),
-        "conventions": [
-            {
-                "name": step.convention.name,
-                "unit": step.convention.unit,
-                "value": step.value,
-                "difference": step.difference,
-                "reason": step.reason,
-                "definition": step.convention.description,
-                "used_by": step.convention.sources,
-            }
-            for step in conventions.reconcile(analysis)
-        ],
-        "not_in_flops_all": conventions.unpriced(analysis),
-        "definitions": dict(DEFINITIONS),
-        "notes": list(analysis.notes),
-    }
+    from archstats.render.exports import analysis_dict
+
+    return analysis_dict(analysis)

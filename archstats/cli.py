@@ -21,7 +21,8 @@ from archstats.engines import DEFAULT as DEFAULT_ENGINE
 from archstats.engines import ENGINES
 
 if TYPE_CHECKING:
-    from archstats.analysis import InputSpec
+    from archstats.analysis import Analysis, InputSpec
+    from archstats.sweep import SweepRow
     from archstats.zoo import Report
 
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_USAGE = 0, 1, 2
@@ -354,20 +355,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    from archstats import sweep, zoo
-    from archstats.loader import LoadError, is_target, load, parse_kwargs
+def _sweep_analyzer(
+    args: argparse.Namespace, inputs: tuple[InputSpec, ...] | None, kwargs: dict[str, Any]
+) -> tuple[Callable[[list[InputSpec]], Analysis], tuple[InputSpec, ...]]:
+    """How the sweep traces the network at given inputs, and its inputs (a zoo network's default when none)."""
+    from archstats import zoo
+    from archstats.analysis import InputSpec, analyze
+    from archstats.loader import LoadError, is_target, load
 
-    try:
-        sizes = sweep.parse_sizes(args.sizes)
-        kwargs = parse_kwargs(args.arg)
-    except (ValueError, LoadError) as error:
-        raise UsageError(str(error)) from None
-    if args.json not in (None, "-"):
-        _check_writable(args.json)
-    from archstats.analysis import Analysis, InputSpec, analyze
-
-    inputs = parse_inputs(args.input) if args.input else None
     if is_target(args.name):
         if inputs is None:
             raise UsageError(
@@ -378,22 +373,54 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except LoadError as error:
             raise UsageError(str(error)) from None
 
-        def analyze_at(specs: list[InputSpec]) -> Analysis:
+        def analyze_model(specs: list[InputSpec]) -> Analysis:
             return analyze(model, specs, args.device, name=args.name, train=args.train, engine=args.engine)
 
+        return analyze_model, inputs
+    if kwargs:
+        raise UsageError(f"--arg is for a user's model (MODULE:NAME); {args.name} is a zoo network")
+    try:
+        spec = zoo.spec(args.name)
+    except zoo.UnknownNetworkError as error:
+        raise UsageError(str(error)) from None
+    _check_zoo_inputs(args.name, inputs, spec.input_shape)
+
+    def analyze_zoo(specs: list[InputSpec]) -> Analysis:
+        return zoo.analyze_network(args.name, specs, args.device, args.train, engine=args.engine)
+
+    return analyze_zoo, inputs or (InputSpec(spec.input_shape),)
+
+
+def _write_sweep(args: argparse.Namespace, title: str, rows: Sequence[SweepRow]) -> None:
+    """The sweep's table on stdout, its rows as JSON where --json asks (stdout alone for '-')."""
+    from archstats import sweep
+
+    if args.json is not None:
+        import json
+
+        text = json.dumps({"network": args.name, "rows": sweep.to_records(rows, args.convention)}, indent=2) + "\n"
+        write_atomically(args.json, text)
+        if args.json != "-":
+            sys.stdout.write(sweep.render(title, rows, args.convention))
+            print(f"wrote JSON to {args.json}", file=sys.stderr)
     else:
-        if kwargs:
-            raise UsageError(f"--arg is for a user's model (MODULE:NAME); {args.name} is a zoo network")
-        try:
-            spec = zoo.spec(args.name)
-        except zoo.UnknownNetworkError as error:
-            raise UsageError(str(error)) from None
-        _check_zoo_inputs(args.name, inputs, spec.input_shape)
-        inputs = inputs or (InputSpec(spec.input_shape),)
+        sys.stdout.write(sweep.render(title, rows, args.convention))
 
-        def analyze_at(specs: list[InputSpec]) -> Analysis:
-            return zoo.analyze_network(args.name, specs, args.device, args.train, engine=args.engine)
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from archstats import sweep
+    from archstats.loader import LoadError, parse_kwargs
+
+    try:
+        sizes = sweep.parse_sizes(args.sizes)
+        kwargs = parse_kwargs(args.arg)
+    except (ValueError, LoadError) as error:
+        raise UsageError(str(error)) from None
+    if args.json not in (None, "-"):
+        _check_writable(args.json)
+    from archstats.analysis import InputSpec
+
+    analyze_at, inputs = _sweep_analyzer(args, parse_inputs(args.input) if args.input else None, kwargs)
     # --sizes varies the first input; a further input (a mask, a second sequence) is kept as given.
     first, rest = inputs[0], list(inputs[1:])
     lead = 2 if first.floating else 1  # an image keeps batch and channels; token ids the batch alone
@@ -416,17 +443,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     base = first.shape
     kept = f"batch {base[0]}, {base[1]} channels" if lead == 2 else f"batch {base[0]}, {first.dtype} tokens"
     kept += "".join(f"; then {spec.text}" for spec in rest)
-    title = f"{args.name} at {len(sizes)} input size{'s' if len(sizes) != 1 else ''} ({kept})"
-    if args.json is not None:
-        import json
-
-        text = json.dumps({"network": args.name, "rows": sweep.to_records(rows, args.convention)}, indent=2) + "\n"
-        write_atomically(args.json, text)
-        if args.json != "-":
-            sys.stdout.write(sweep.render(title, rows, args.convention))
-            print(f"wrote JSON to {args.json}", file=sys.stderr)
-    else:
-        sys.stdout.write(sweep.render(title, rows, args.convention))
+    _write_sweep(args, f"{args.name} at {len(sizes)} input size{'s' if len(sizes) != 1 else ''} ({kept})", rows)
     return EXIT_OK
 
 
@@ -694,9 +711,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    _list_parser(sub)
+    _report_parser(sub)
+    _sweep_parser(sub)
+    _check_parser(sub)
+    _profile_parser(sub)
+    _train_parser(sub)
+    return parser
+
+
+def _list_parser(sub: Any) -> None:
+    """The ``list`` subcommand."""
     p_list = sub.add_parser("list", help="the zoo: name, input, params (in all and at inference), year, description")
     p_list.set_defaults(func=cmd_list)
 
+
+def _report_parser(sub: Any) -> None:
+    """The ``report`` subcommand's options."""
     p_report = sub.add_parser(
         "report",
         help="trace a network and print (or write) its per-layer figures",
@@ -731,6 +762,9 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_argument(p_report)
     p_report.set_defaults(func=cmd_report)
 
+
+def _sweep_parser(sub: Any) -> None:
+    """The ``sweep`` subcommand's options."""
     p_sweep = sub.add_parser(
         "sweep", help="trace a network at several input sizes: params, cost and activations as the size grows"
     )
@@ -754,14 +788,14 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_argument(p_sweep)
     p_sweep.set_defaults(func=cmd_sweep)
 
+
+def _check_parser(sub: Any) -> None:
+    """The ``check`` subcommand's options."""
     p_check = sub.add_parser("check", help="judge every claim of the ledger; exit 1 if one that must hold does not")
     p_check.add_argument("names", metavar="NAME", nargs="*", help="zoo networks (default: all)")
     _device_argument(p_check)
     _engine_argument(p_check)
     p_check.set_defaults(func=cmd_check)
-    _profile_parser(sub)
-    _train_parser(sub)
-    return parser
 
 
 def _train_parser(sub: Any) -> None:

@@ -22,7 +22,7 @@ class SweepRow:
     lead: int = 2  # leading dimensions the sweep keeps: batch and channels, or batch alone for tokens
     params: int | None = None
     cost: int | None = None
-    activation_bytes: int | None = None
+    output_bytes_per_sample: int | None = None  # JSON key activation_bytes
     output_shape: tuple[int, ...] | None = None
     error: str = ""
 
@@ -36,7 +36,7 @@ class SweepRow:
         return self.input_shape[self.lead :]
 
 
-def activation_bytes(analysis: Analysis) -> int:
+def output_bytes_per_sample(analysis: Analysis) -> int:
     """Bytes of every layer's output per sample (float32), each call counted: what a backward pass keeps."""
     total = 0
     for layer in analysis.layers:
@@ -119,7 +119,7 @@ def sweep(
                 lead,
                 params=analysis.totals.params,
                 cost=conventions.total(analysis.layers, convention),
-                activation_bytes=activation_bytes(analysis),
+                output_bytes_per_sample=output_bytes_per_sample(analysis),
                 output_shape=analysis.output_shape,
             )
         )
@@ -154,7 +154,7 @@ def render(title: str, rows: Sequence[SweepRow], convention: str) -> str:
                 fmt_int(row.cost),
                 cost_ratio,
                 f"{pixels:.2f}",
-                _mib(row.activation_bytes or 0),
+                _mib(row.output_bytes_per_sample or 0),
                 "x".join(map(str, (row.output_shape or ())[1:])),
             )
         )
@@ -188,7 +188,7 @@ def to_records(rows: Sequence[SweepRow], convention: str) -> list[dict[str, obje
             "params": r.params,
             "convention": convention,
             "cost": r.cost,
-            "activation_bytes": r.activation_bytes,
+            "activation_bytes": r.output_bytes_per_sample,
             "output_shape": list(r.output_shape) if r.output_shape else None,
             "error": r.error or None,
         }

@@ -299,7 +299,7 @@ def _profile(
     per_pass: list[dict[tuple[str, str], float]],
 ) -> Profile:
     """The profile from the timed passes: per layer, the seconds of each repeat."""
-    from archstats.analysis import ROOT
+    from archstats.columns import ROOT
 
     batch = analysis.input_shape[0]
     timed = {name for p in per_pass for name, kind in p if kind == "forward"}

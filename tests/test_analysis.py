@@ -773,3 +773,12 @@ def test_a_container_that_only_concatenates_has_a_row_with_its_output() -> None:
     assert row.output_shape == (1, 4 + 5, 8, 8)
     assert row.params == 0  # its branches hold the weights
     assert [layer.name for layer in analysis.layers[:3]] == ["0.a", "0.b", "0"]
+
+
+def test_the_forward_bytes_bound_is_inputs_weights_and_leaf_outputs() -> None:
+    from archstats.analysis import forward_bytes_bound
+
+    with torch.device("meta"):  # as check_fits reads it: a model built on the meta device
+        model = nn.Sequential(nn.Linear(4, 3))
+    # float32: the 1x4 input, the 4x3 weights and 3 biases, the leaf's 1x3 output (the Sequential is no leaf)
+    assert forward_bytes_bound(model, (1, 4)) == (4 + (4 * 3 + 3) + 3) * 4

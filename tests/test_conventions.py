@@ -9,8 +9,6 @@ and -34, and the "V1.5" ResNet-50/101/152 (stride on the 3x3).
 from __future__ import annotations
 
 import itertools
-import json
-import math
 from collections.abc import Callable
 
 import pytest
@@ -236,58 +234,6 @@ def test_unknown_convention_is_one_sentence(capsys: pytest.CaptureFixture[str]) 
     assert main(["report", "alexnet", "--convention", "gflops"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "gflops" in err and "macs" in err
-
-
-# -- the input-size sweep ---------------------------------------------------------------
-
-
-def test_sweep_resnet18_params_flat_macs_quadratic(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["sweep", "resnet-18", "--sizes", "224,448", "--convention", "macs", "--json", "-", "--device", "cpu"])
-    assert code == 0
-    rows = json.loads(capsys.readouterr().out)["rows"]
-    assert [r["valid"] for r in rows] == [True, True]
-    assert rows[0]["params"] == rows[1]["params"]
-    # every map doubles in each direction at 448 (224 = 7 x 2^5): convolutions do 4x the
-    # work; the fc layer after global pooling (512 x 1000) stays the same
-    fc = 512 * 1000
-    assert rows[1]["cost"] - fc == 4 * (rows[0]["cost"] - fc)
-
-
-def test_sweep_marks_the_sizes_that_do_not_run(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sweep", "alexnet", "--sizes", "227,8", "--device", "cpu"]) == 0
-    out = capsys.readouterr().out
-    assert "not valid" in out and "8x8: the maps fall below 1x1 at layer conv1" in out
-
-
-def test_sweep_of_a_fixed_size_model(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "fixed.py"
-    path.write_text(
-        "from torch import nn\n"
-        "def net():\n"
-        "    return nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten(), nn.Linear(2 * 30 * 30, 5))\n"
-    )
-    assert main(["sweep", f"{path}:net", "--input", "1x3x32x32", "--sizes", "32,40", "--device", "cpu"]) == 0
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.startswith(("32x32", "40x40"))]
-    assert "not valid" not in lines[0] and "not valid" in lines[1]
-    assert f"{math.prod((2, 30, 30)) * 27 + 5 * 1800:,}" in lines[0]
-
-
-@pytest.mark.parametrize(
-    ("argv", "words"),
-    [
-        (["sweep", "alexnet", "--sizes", "227,abc"], "'abc'"),
-        (["sweep", "alexnet", "--sizes", "227x227x3"], "dimensions"),
-        (["sweep", "nosuch", "--sizes", "224"], "unknown network"),
-        (["sweep", "x.py:net", "--sizes", "224"], "--input"),
-    ],
-)
-def test_sweep_bad_input_is_one_sentence(argv: list[str], words: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and words in err
 
 
 def test_handout_shows_the_conventions_table(zoo_report: Callable[[str], Report]) -> None:

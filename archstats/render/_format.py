@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from archstats.analysis import Layer, Totals
+    from archstats.analysis import Analysis, Layer, Totals
+    from archstats.columns import Column
     from archstats.ledger import Value, Verdict
     from archstats.zoo import Report
 
@@ -45,6 +46,35 @@ def receptive_field(layer: Layer) -> str:
     if layer.rf_global:
         return "all"
     return shape(layer.receptive_field)
+
+
+def cell(layer: Layer, column: Column, zero: str | None = None) -> str:
+    """A layer's cell of a printed table, by the column's format.
+
+    Counts with thousands separators (``zero`` in place of a 0 where given), a shape per
+    sample (``not called`` for a layer that never ran), the receptive field, text as it is.
+    """
+    value = column.value(layer)
+    if column.format == "count":
+        if value is None:
+            return ""
+        return zero if zero is not None and not value else num(value)
+    if column.format == "shape":
+        return sample_shape(value) if layer.called else "not called"
+    if column.format == "field":
+        return receptive_field(layer)
+    return str(value)
+
+
+def total_cell(analysis: Analysis, column: Column) -> str:
+    """A cell of a printed table's totals row: ``total`` under the names, the network's output, its totals."""
+    if column.key == "name":
+        return "total"
+    if column.key == "output_shape":
+        return sample_shape(analysis.output_shape)
+    if column.total:
+        return num(column.total_value(analysis.totals))
+    return ""
 
 
 def never_ran(report: Report) -> str:

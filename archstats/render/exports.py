@@ -4,18 +4,92 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from archstats import conventions
+from archstats.columns import CSV_COLUMNS, DEFINITIONS, JSON_COLUMNS, TABLE, TOTALS, Column, column
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
-    from archstats.analysis import Layer
+    import pandas as pd
+
+    from archstats.analysis import Analysis, Layer
     from archstats.ledger import Verdict
     from archstats.zoo import Report
 
-# Columns of the CSV whose TOTAL is a total of the network rather than a sum to leave blank.
-_TOTAL_COLUMNS = ("params", "trainable_params", "buffers", "connections", "neurons", "macs", "flops", "depth")
+
+def _json_value(col: Column, layer: Layer) -> Any:
+    """A layer's value of one column as the JSON contract writes it."""
+    value = col.value(layer)
+    if col.format == "shape":
+        return list(value) if value else None
+    if col.format == "field":
+        return max(value) if value else None
+    if col.format in ("mapping", "ops"):
+        return dict(value)
+    return value
+
+
+def _ops_csv(ops: Mapping[str, int]) -> str:
+    return ", ".join(f"{op}×{n}" for op, n in ops.items())
+
+
+def _csv_value(col: Column, layer: Layer) -> Any:
+    """A layer's value of one column as the CSV writes it."""
+    value = col.value(layer)
+    if col.format == "shape":
+        return fmt.shape(value)
+    if col.format == "field":
+        if value is None:
+            return ""
+        return f"{fmt.shape(value)} (all)" if layer.rf_global else fmt.shape(value)
+    if col.format == "ops":
+        return _ops_csv(value)
+    return value
+
+
+def _conventions(analysis: Analysis) -> list[dict[str, Any]]:
+    """The network's total under each convention, each with why it differs from the one before."""
+    return [
+        {
+            "name": step.convention.name,
+            "unit": step.convention.unit,
+            "value": step.value,
+            "difference": step.difference,
+            "reason": step.reason,
+            "definition": step.convention.description,
+            "used_by": step.convention.sources,
+        }
+        for step in conventions.reconcile(analysis)
+    ]
+
+
+def analysis_dict(analysis: Analysis) -> dict[str, Any]:
+    """The analysis in the JSON contract's shape (claims are added by the caller): the columns' table as records."""
+    t = analysis.totals
+    inputs = [{"shape": list(spec.shape), "dtype": spec.dtype} for spec in analysis.inputs]
+    return {
+        "network": analysis.network,
+        "input_shape": list(analysis.input_shape),
+        "inputs": inputs or [{"shape": list(analysis.input_shape), "dtype": "float32"}],
+        "device": analysis.device,
+        "totals": {total.key: getattr(t, total.attribute) for total in TOTALS},
+        "layers": [{col.key: _json_value(col, layer) for col in JSON_COLUMNS} for layer in analysis.layers],
+        "uncounted_ops": dict(analysis.uncounted_ops),
+        "conventions": _conventions(analysis),
+        "not_in_flops_all": conventions.unpriced(analysis),
+        "definitions": dict(DEFINITIONS),
+        "notes": list(analysis.notes),
+    }
+
+
+def layers_frame(analysis: Analysis) -> pd.DataFrame:
+    """The layers as a pandas DataFrame with the CSV's columns, one row per layer, indexed by name."""
+    import pandas as pd
+
+    rows = [{col.key: _csv_value(col, layer) for col in CSV_COLUMNS} for layer in analysis.layers]
+    return pd.DataFrame(rows, columns=[col.key for col in CSV_COLUMNS]).set_index("name")
 
 
 def _claim(verdict: Verdict) -> dict[str, Any]:
@@ -42,9 +116,7 @@ def to_dict(report: Report) -> dict[str, Any]:
 
     ``claims_note`` says why ``claims`` is empty (an input other than the default), else "".
     """
-    from archstats.analysis import as_dict
-
-    data = as_dict(report.analysis)
+    data = analysis_dict(report.analysis)
     data["network_info"] = {"paper": report.spec.paper, "year": report.spec.year, "summary": report.spec.summary}
     data["claims"] = [_claim(v) for v in report.verdicts]
     data["claims_note"] = fmt.claims_note(report)
@@ -62,26 +134,17 @@ def to_csv(report: Report) -> str:
 
     analysis = report.analysis
     t = analysis.totals
-    layers = analysis.dataframe()
+    layers = layers_frame(analysis)
+    # The TOTAL row: the network's figure where a column has one, else blank.
     total: dict[str, Any] = dict.fromkeys(layers.columns, "")
-    total.update(
-        input_shape=fmt.shape(analysis.input_shape),
-        output_shape=fmt.shape(analysis.output_shape),
-        params=t.params,
-        trainable_params=t.trainable_params,
-        buffers=t.buffers,
-        connections=t.connections,
-        neurons=t.neurons,
-        macs=t.fvcore_macs,
-        flops=t.flops,
-        depth=t.depth,
-        uncounted_ops=", ".join(f"{op}×{n}" for op, n in analysis.uncounted_ops.items()),
-    )
+    total.update(input_shape=fmt.shape(analysis.input_shape), output_shape=fmt.shape(analysis.output_shape))
+    total.update({col.key: col.total_value(t) for col in CSV_COLUMNS if col.total})
+    total["uncounted_ops"] = _ops_csv(analysis.uncounted_ops)
     table = pd.concat([layers, pd.DataFrame([total], index=pd.Index(["TOTAL"], name=layers.index.name))])
-    for column in _TOTAL_COLUMNS:
-        if column in table.columns:
+    for col in CSV_COLUMNS:
+        if col.total:
             # Int64 keeps integers integers where a layer has no value (depth of an uncalled layer).
-            table[column] = table[column].astype("Int64")
+            table[col.key] = table[col.key].astype("Int64")
     return table.to_csv(lineterminator="\n")
 
 
@@ -105,20 +168,14 @@ def _derivation(layer: Layer) -> str:
     return "; ".join(parts)
 
 
+# The Markdown table: the printed table's columns, then each layer's derivations and what was not counted.
+_MD_HEADERS = [*(col.title for col in TABLE), column("formula").title, column("uncounted_ops").title]
+_MD_RIGHT = [*(col.format == "count" for col in TABLE), False, False]
+
+
 def _layer_row(layer: Layer) -> list[str]:
-    output = fmt.sample_shape(layer.output_shape) if layer.called else "not called"
-    return [
-        _md(layer.name),
-        _md(layer.type),
-        _md(output),
-        fmt.num(layer.params),
-        fmt.num(layer.connections),
-        fmt.num(layer.neurons),
-        fmt.num(layer.fvcore_macs),
-        fmt.receptive_field(layer),
-        _md(_derivation(layer)),
-        _md(fmt.ops_text(layer.uncounted_ops)),
-    ]
+    cells = [fmt.cell(layer, col) for col in TABLE]
+    return [*(_md(c) for c in cells), _md(_derivation(layer)), _md(fmt.ops_text(layer.uncounted_ops))]
 
 
 def _claim_row(verdict: Verdict) -> list[str]:
@@ -137,8 +194,6 @@ def _claim_row(verdict: Verdict) -> list[str]:
 
 def to_markdown(report: Report) -> str:
     """The report as Markdown: totals at a glance, the per-layer table with derivations, the claims."""
-    from archstats.analysis import DEFINITIONS
-
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
     paper = spec.citation
@@ -163,9 +218,7 @@ def to_markdown(report: Report) -> str:
     ]
     lines += [f"- note: {_md(note)}" for note in analysis.notes]
     lines += ["", "## Layers", ""]
-    headers = ["layer", "type", "output", "params", "connections", "neurons", "MACs", "RF", "derivation", "not counted"]
-    right = [False, False, False, True, True, True, True, False, False, False]
-    lines += pipe_table(headers, [_layer_row(layer) for layer in analysis.layers], right)
+    lines += pipe_table(_MD_HEADERS, [_layer_row(layer) for layer in analysis.layers], _MD_RIGHT)
     lines += ["", "## Claims", ""]
     note = fmt.claims_note(report)
     if note:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
-from archstats.analysis import ROOT
+from archstats.columns import ROOT
 
 if TYPE_CHECKING:
     from archstats.analysis import Layer

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from archstats.columns import TABLE
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
@@ -72,14 +73,10 @@ def _layer(layer: Layer) -> dict[str, Any]:
         "weighted": layer.weighted,
         "output": fmt.sample_shape(layer.output_shape),
         "output_formula": _derivation(layer, "output"),
-        "params": _count(layer.params),
+        # The printed table's counts by their keys (params, connections, neurons, macs), each with its derivation.
+        **{col.key: _count(col.value(layer)) for col in TABLE if col.format == "count"},
+        **{f"{col.key}_formula": _derivation(layer, col.key) for col in TABLE if col.format == "count"},
         "params_note": params_note,
-        "params_formula": _derivation(layer, "params"),
-        "connections": _count(layer.connections),
-        "connections_formula": _derivation(layer, "connections"),
-        "neurons": _count(layer.neurons),
-        "neurons_formula": _derivation(layer, "neurons"),
-        "macs": _count(layer.fvcore_macs),
         "rf": fmt.receptive_field(layer),
         "jump": _jump(layer),
         "uncounted": _short_ops(layer.uncounted_ops),
@@ -337,7 +334,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
         The template's variables.
     """
     from archstats import __version__
-    from archstats.analysis import DEFINITIONS
+    from archstats.columns import DEFINITIONS
     from archstats.render import reconcile, specials
     from archstats.render.figures import depth_svg, per_layer_svg, share_definitions
     from archstats.render.index import authors, title
@@ -385,13 +382,8 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
         "never_ran": _never_ran(analysis),
         "hierarchy": hierarchy,
         "row_budget": ROW_BUDGET,
-        "total": {
-            "output": fmt.sample_shape(analysis.output_shape),
-            "params": fmt.num(t.params),
-            "connections": fmt.num(t.connections),
-            "neurons": fmt.num(t.neurons),
-            "macs": fmt.num(t.fvcore_macs),
-        },
+        "total": {"output": fmt.sample_shape(analysis.output_shape)}
+        | {col.key: fmt.total_cell(analysis, col) for col in TABLE if col.total},
         "specials": sections,
         "uncounted": _uncounted(report),
         "notes": list(analysis.notes),

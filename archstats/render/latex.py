@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from archstats.columns import TABLE
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
     from archstats.analysis import Layer
     from archstats.zoo import Report
 
-# The handout's columns, and its totals row under the same rule.
-COLUMNS = ("layer", "type", "output", "params", "connections", "neurons", "MACs", "RF")
-_ALIGN = "lllrrrrl"
+# The printed table's columns, and its totals row under the same rule.
+COLUMNS = tuple(col.title for col in TABLE)
+_ALIGN = "".join("r" if col.format == "count" else "l" for col in TABLE)
 # Up to this many layers the table is a float that fits one page in \small type;
 # a longer one is a longtable, which breaks across pages and repeats its header.
 LONGTABLE_FROM = 41
@@ -41,26 +42,13 @@ def escape(text: str) -> str:
     return escaped.replace(fmt.TIMES, r"$\times$")
 
 
-def _count(value: int) -> str:
-    # As in the handout: a dash where the layer adds nothing to the count.
-    return fmt.num(value) if value else "--"
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
 def _row(layer: Layer) -> list[str]:
-    return [
-        escape(layer.name),
-        escape(layer.type),
-        escape(fmt.sample_shape(layer.output_shape) if layer.called else "not called"),
-        _count(layer.params),
-        _count(layer.connections),
-        _count(layer.neurons),
-        _count(layer.fvcore_macs),
-        escape(fmt.receptive_field(layer)),
-    ]
+    # As in the handout: a dash where the layer adds nothing to a count.
+    return [escape(fmt.cell(layer, col, zero="--")) for col in TABLE]
 
 
 def to_latex(report: Report) -> str:
@@ -79,9 +67,7 @@ def to_latex(report: Report) -> str:
     import pandas as pd
 
     analysis = report.analysis
-    t = analysis.totals
-    total = ["total", "", escape(fmt.sample_shape(analysis.output_shape)), fmt.num(t.params), fmt.num(t.connections),
-             fmt.num(t.neurons), fmt.num(t.fvcore_macs), ""]  # fmt: skip
+    total = [escape(fmt.total_cell(analysis, col)) for col in TABLE]
     rows = [_row(layer) for layer in analysis.layers] + [total]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     longtable = len(analysis.layers) >= LONGTABLE_FROM

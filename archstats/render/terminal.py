@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archstats import conventions
+from archstats.columns import TABLE, Column
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
-    from archstats.analysis import Layer
+    from archstats.analysis import Analysis, Layer
     from archstats.zoo import Report
 
-_HEADERS = ("layer", "type", "output", "params", "connections", "neurons", "cost", "RF")
-_RIGHT = frozenset({"params", "connections", "neurons", "cost"})
+# The printed table's columns; the MACs column shows the cost under the convention picked.
+_COST = "macs"
+_RIGHT = tuple(col.format == "count" for col in TABLE)
 _GAP = "  "
 _INDENT = "    "
 _MIN_WIDTH = 60
@@ -27,22 +29,27 @@ def _count(value: int) -> str:
     return fmt.num(value) if value else "–"
 
 
+def _cell(layer: Layer, col: Column, convention: str) -> str:
+    if col.key == _COST:
+        return _count(conventions.of_layer(layer, convention))
+    return fmt.cell(layer, col, zero="–")
+
+
 def _row(layer: Layer, convention: str) -> tuple[str, ...]:
-    output = fmt.sample_shape(layer.output_shape) if layer.called else "not called"
-    return (
-        layer.name,
-        layer.type,
-        output,
-        _count(layer.params),
-        _count(layer.connections),
-        _count(layer.neurons),
-        _count(conventions.of_layer(layer, convention)),
-        fmt.receptive_field(layer),
-    )
+    return tuple(_cell(layer, col, convention) for col in TABLE)
+
+
+def _total_row(analysis: Analysis, convention: str) -> tuple[str, ...]:
+    cost = fmt.num(conventions.total(analysis.layers, convention))
+    return tuple(cost if col.key == _COST else fmt.total_cell(analysis, col) for col in TABLE)
+
+
+def _headers(convention: str) -> tuple[str, ...]:
+    return tuple(conventions.get(convention).column if col.key == _COST else col.title for col in TABLE)
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    parts = [cell.rjust(w) if header in _RIGHT else cell.ljust(w) for header, cell, w in zip(_HEADERS, cells, widths)]
+    parts = [cell.rjust(w) if right else cell.ljust(w) for right, cell, w in zip(_RIGHT, cells, widths)]
     return _GAP.join(parts).rstrip()
 
 
@@ -180,20 +187,10 @@ def render(report: Report, width: int | None = None) -> str:
         width = shutil.get_terminal_size((120, 24)).columns
     width = max(width, _MIN_WIDTH)
     analysis = report.analysis
-    t = analysis.totals
     rows = [_row(layer, report.convention) for layer in analysis.layers]
-    headers = (*_HEADERS[:6], conventions.get(report.convention).column, _HEADERS[7])
-    total_row = (
-        "total",
-        "",
-        fmt.sample_shape(analysis.output_shape),
-        fmt.num(t.params),
-        fmt.num(t.connections),
-        fmt.num(t.neurons),
-        fmt.num(conventions.total(analysis.layers, report.convention)),
-        "",
-    )
-    widths = [max(len(cells[i]) for cells in (headers, total_row, *rows)) for i in range(len(_HEADERS))]
+    headers = _headers(report.convention)
+    total_row = _total_row(analysis, report.convention)
+    widths = [max(len(cells[i]) for cells in (headers, total_row, *rows)) for i in range(len(TABLE))]
     rule = "─" * (sum(widths) + len(_GAP) * (len(widths) - 1))
 
     lines = _header(report, width)
