@@ -256,16 +256,17 @@ def _phases(device: str, clock: Clock, out: str) -> dict[str, Any]:
         import jinja2  # noqa: F401
         import matplotlib.figure  # noqa: F401
 
-        from archstats.render import figures, html, terminal
+        from archstats.render import html, terminal
+        from archstats.render.charts import layers
 
-        return figures, html, terminal
+        return layers, html, terminal
 
-    figures, html, terminal = clock.time("import matplotlib, jinja2, renderers", import_render)
-    per_layer = clock.time("figure per layer (matplotlib to SVG)", lambda: figures.per_layer_svg(analysis))
-    along_depth = clock.time("figure along the depth (matplotlib to SVG)", lambda: figures.depth_svg(analysis))
+    layers, html, terminal = clock.time("import matplotlib, jinja2, renderers", import_render)
+    per_layer = clock.time("figure per layer (matplotlib to SVG)", lambda: layers.per_layer_svg(analysis))
+    along_depth = clock.time("figure along the depth (matplotlib to SVG)", lambda: layers.depth_svg(analysis))
     # The page below takes the figures drawn above.
-    figures.per_layer_svg = lambda _analysis: per_layer
-    figures.depth_svg = lambda _analysis: along_depth
+    layers.per_layer_svg = lambda _analysis: per_layer
+    layers.depth_svg = lambda _analysis: along_depth
     page = clock.time("render HTML (Jinja2, the special sections' drawings)", lambda: html.render(report))
     table = clock.time("render terminal table", lambda: terminal.render(report))
 
@@ -364,7 +365,8 @@ def _probe() -> dict[str, Any]:
 
     import archstats
     from archstats import analysis, zoo
-    from archstats.render import exports, figures, html, index, terminal  # noqa: F401
+    from archstats.render import exports, html, index, terminal  # noqa: F401
+    from archstats.render.charts import layers  # noqa: F401
 
     versions: dict[str, str | None] = {"python": platform.python_version(), "torch": torch.__version__}
     for dist in ("fvcore", "ptflops", "thop", "torchinfo", "pandas", "matplotlib", "jinja2"):

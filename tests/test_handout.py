@@ -22,7 +22,9 @@ from torch import nn
 
 from archstats.analysis import analyze
 from archstats.render import html, specials
-from archstats.render.figures import cumulative_shares, depth_svg, needs_log, per_layer_svg, share_definitions
+from archstats.render.charts.axes import needs_log
+from archstats.render.charts.layers import cumulative_shares, depth_svg, per_layer_svg
+from archstats.render.charts.svg import share_definitions
 from archstats.render.hierarchy import Block, Item, Run, open_level, outline, rows_shown, sums
 from archstats.zoo import Report
 from archstats_zoo import ModelSpec

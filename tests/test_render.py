@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from archstats.render import exports, html, terminal
-from archstats.render.figures import per_layer_svg
+from archstats.render.charts.layers import per_layer_svg
 from archstats.zoo import Report, report
 
 NETWORKS = ("lenet5", "alexnet")
@@ -293,7 +293,7 @@ def test_rendering_is_deterministic(reports: dict[str, Report], pages: dict[str,
 
 def test_figure_is_deterministic_across_processes(reports: dict[str, Report]) -> None:
     code = (
-        "from archstats.zoo import report; from archstats.render.figures import per_layer_svg; "
+        "from archstats.zoo import report; from archstats.render.charts.layers import per_layer_svg; "
         "import sys; sys.stdout.write(per_layer_svg(report('lenet5', device='cpu').analysis))"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -303,7 +303,7 @@ def test_figure_is_deterministic_across_processes(reports: dict[str, Report]) ->
 def test_renderers_import_no_heavy_libraries() -> None:
     code = (
         "import sys, archstats.render, archstats.render.terminal, archstats.render.exports, "
-        "archstats.render.html, archstats.render.figures, archstats.render.index; "
+        "archstats.render.html, archstats.render.charts.layers, archstats.render.index; "
         "print(sorted(m for m in ('pandas', 'matplotlib', 'jinja2') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

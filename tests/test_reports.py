@@ -16,7 +16,7 @@ import pytest
 
 from archstats.cli import main
 from archstats.render import html, index
-from archstats.render.figures import zoo_params_macs_svg, zoo_years_svg
+from archstats.render.charts.zoo import zoo_params_macs_svg, zoo_years_svg
 from archstats.zoo import Report
 from archstats_zoo import REGISTRY
 

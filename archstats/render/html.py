@@ -336,7 +336,8 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
     from archstats import __version__
     from archstats.columns import DEFINITIONS
     from archstats.render import reconcile, specials
-    from archstats.render.figures import depth_svg, per_layer_svg, share_definitions
+    from archstats.render.charts.layers import depth_svg, per_layer_svg
+    from archstats.render.charts.svg import share_definitions
     from archstats.render.index import authors, title
 
     spec, analysis = report.spec, report.analysis

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
-    from archstats.render.figures import ZooPoint
+    from archstats.render.charts.zoo import ZooPoint
     from archstats.zoo import Report
 
 TEMPLATE = "index.html.j2"
@@ -70,7 +70,7 @@ def group(report: Report) -> str:
 
 def points(reports: Sequence[Report]) -> list[ZooPoint]:
     """Each network's totals as the comparison figures plot them (those without a year are left out)."""
-    from archstats.render.figures import ZooPoint
+    from archstats.render.charts.zoo import ZooPoint
 
     return [
         ZooPoint(
@@ -140,7 +140,7 @@ def context(reports: Sequence[Report]) -> dict[str, Any]:
     """The values the index template shows, every number already formatted."""
     from archstats import __version__
     from archstats.analysis import DEFINITIONS
-    from archstats.render.figures import zoo_params_macs_svg, zoo_years_svg
+    from archstats.render.charts.zoo import zoo_params_macs_svg, zoo_years_svg
 
     ordered = sorted(reports, key=_order)
     years = [r.spec.year for r in ordered if r.spec.year is not None]

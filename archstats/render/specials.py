@@ -75,7 +75,7 @@ Special = Callable[["Report", Others], "Section | None"]
 
 
 def _svg(draw: Callable[[Figure], None], size: tuple[float, float]) -> str:
-    from archstats.render.figures import drawn
+    from archstats.render.charts.svg import drawn
 
     return drawn(draw, size)
 

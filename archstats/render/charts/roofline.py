@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archstats.render.figures import _count_axis, _label, drawn
+from archstats.render.charts.axes import count_axis, label_points
+from archstats.render.charts.svg import drawn
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,7 +51,7 @@ def _points(
     # Limits first: the labels are placed where they fall in the final axes.
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
-    _label(ax, [(r[x], r[y], r["name"], True) for r in layers if r["name"] in named])
+    label_points(ax, [(r[x], r[y], r["name"], True) for r in layers if r["name"] in named])
 
 
 def roofline_svg(data: Mapping[str, Any], most: int = 5) -> str:
@@ -85,8 +86,8 @@ def roofline_svg(data: Mapping[str, Any], most: int = 5) -> str:
         floor = 10 ** math.floor(math.log10(min(min(ys), low * bandwidth)))
         limits = ((low, high), (floor, peak * 3))
         _points(ax, layers, "arithmetic_intensity", "attained_flops", _named(layers, most), limits)
-        _count_axis(ax.xaxis, True)
-        _count_axis(ax.yaxis, True)
+        count_axis(ax.xaxis, True)
+        count_axis(ax.yaxis, True)
         ax.set_xlabel("arithmetic intensity (FLOP per byte, bytes a lower bound)")
         ax.set_ylabel("attained FLOP/s")
         ax.set_title(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archstats.render.figures import _label, _log_limits, drawn
+from archstats.render.charts.axes import label_points, log_limits
+from archstats.render.charts.svg import drawn
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -52,12 +53,12 @@ def svg(points: Sequence[Mapping[str, Any]]) -> str:
         ax = fig.add_axes((0.1, 0.11, 0.78, 0.8))
         ax.set_yscale("log")
         ax.scatter(xs, ys, s=20, c="#3b6ea8", edgecolors="white", linewidths=0.4, zorder=3)
-        ax.set_ylim(*_log_limits(ys, 0.4, 0.4))
+        ax.set_ylim(*log_limits(ys, 0.4, 0.4))
         ax.set_xlim(years[0] - 1, years[-1] + 1)
         ax.set_xticks(years, labels=[str(y) for y in years])
         right = ax.secondary_yaxis("right", functions=(_to_pf_days, _from_pf_days))
         right.set_ylabel("petaflop/s-days")
-        _label(ax, [(x, y, p["network"], True) for x, y, p in zip(xs, ys, points)])
+        label_points(ax, [(x, y, p["network"], True) for x, y, p in zip(xs, ys, points)])
         ax.set_xlabel("year of the paper")
         ax.set_ylabel("training compute, FLOP (log scale)")
         ax.set_title("Compute to train under each paper's recipe: traced step FLOPs x samples", loc="left")

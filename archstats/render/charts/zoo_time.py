@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archstats.render.figures import _count_axis, _label, _log_limits, drawn
+from archstats.render.charts.axes import count_axis, label_points, log_limits
+from archstats.render.charts.svg import drawn
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,11 +54,11 @@ def accuracy_svg(rows: Sequence[Mapping[str, Any]]) -> str:
                     s=[_BUBBLE * r["params"] / largest for r in group], c=color, marker=marker, alpha=0.45,
                     edgecolors=color, linewidths=0.6, label=f"accuracy from {kind}", zorder=3,
                 )  # fmt: skip
-        ax.set_xlim(*_log_limits([r["multiply_adds"] for r in cited], 0.25, 0.25))
+        ax.set_xlim(*log_limits([r["multiply_adds"] for r in cited], 0.25, 0.25))
         tops = [r["top1"] for r in cited]
         ax.set_ylim(math.floor(min(tops) - 3), math.ceil(max(tops) + 3))
-        _count_axis(ax.xaxis, True)
-        _label(ax, [(r["multiply_adds"], r["top1"], r["network"], True) for r in cited])
+        count_axis(ax.xaxis, True)
+        label_points(ax, [(r["multiply_adds"], r["top1"], r["network"], True) for r in cited])
         ax.set_xlabel("multiply-adds per sample (log scale)")
         ax.set_ylabel("top-1 accuracy, % (cited)")
         ax.set_title(
@@ -89,10 +90,10 @@ def time_svg(rows: Sequence[Mapping[str, Any]], device: str) -> str:
         ax.set_yscale("log")
         ax.scatter([r["multiply_adds"] for r in timed], [r["forward_s"] * 1e3 for r in timed], s=16, c="#3b6ea8",
                    edgecolors="white", linewidths=0.4, zorder=3)  # fmt: skip
-        ax.set_xlim(*_log_limits([r["multiply_adds"] for r in timed], 0.25, 0.25))
-        ax.set_ylim(*_log_limits([r["forward_s"] * 1e3 for r in timed], 0.3, 0.3))
-        _count_axis(ax.xaxis, True)
-        _label(ax, [(r["multiply_adds"], r["forward_s"] * 1e3, r["network"], True) for r in timed])
+        ax.set_xlim(*log_limits([r["multiply_adds"] for r in timed], 0.25, 0.25))
+        ax.set_ylim(*log_limits([r["forward_s"] * 1e3 for r in timed], 0.3, 0.3))
+        count_axis(ax.xaxis, True)
+        label_points(ax, [(r["multiply_adds"], r["forward_s"] * 1e3, r["network"], True) for r in timed])
         ax.set_xlabel("multiply-adds per sample (log scale)")
         ax.set_ylabel("forward pass, ms (median, log scale)")
         ax.set_title(f"Measured time against multiply-adds on {device}, batch 1", loc="left")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from archstats.render.charts.roofline import roofline_svg, shares_svg
-from archstats.render.figures import share_definitions
+from archstats.render.charts.svg import share_definitions
 
 TEMPLATE = "profile.html.j2"
 # The table lists the slowest layers; the JSON has every one.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from archstats.render.charts.svg import share_definitions
 from archstats.render.charts.zoo_time import accuracy_svg, time_svg
-from archstats.render.figures import share_definitions
 
 TEMPLATE = "profile_index.html.j2"
 
