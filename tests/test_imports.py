@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -59,3 +60,93 @@ def test_every_package_folder_is_installed() -> None:
     folders = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "archstats").rglob("__init__.py")}
     assert set(config["packages"]) == folders | {"archstats_zoo"}
     assert config["package-dir"] == {"archstats_zoo": "models"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def import_statements(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Each import that ``path`` runs, at top level or inside functions, outside ``if TYPE_CHECKING:``
+    blocks: (the module imported from, the names taken; none for ``import module``)."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, ()) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.module, tuple(alias.name for alias in node.names)))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """The archstats modules that ``path`` imports when it runs. ``from package import name``
+    counts the package and, where ``name`` is a module, that module too."""
+    found = {module for module, _ in import_statements(path)}
+    found.update(f"{module}.{name}" for module, names in import_statements(path) for name in names)
+    return found & modules
+
+
+def archstats_imports() -> dict[str, set[str]]:
+    """Each module of the archstats package and the archstats modules it imports at run time."""
+    paths = {_module_name(path): path for path in (ROOT / "archstats").rglob("*.py")}
+    return {name: runtime_imports(path, set(paths)) - {name} for name, path in paths.items()}
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    graph = archstats_imports()
+    pairs = sorted({tuple(sorted((a, b))) for a, found in graph.items() for b in found if a in graph[b]})
+    assert pairs == []
+
+
+# What a renderer must not import when it runs: torch and everything bound to it.
+TORCH_BOUND = (
+    "torch",
+    "fvcore",
+    "archstats_zoo",
+    "archstats.engines",
+    "archstats.trace",
+    "archstats.zoo",
+    "archstats.analysis",
+    "archstats.ledger",
+    "archstats.training",
+)
+
+
+# Renderers that still gather their own inputs: the family sections build and trace
+# networks, and the handout rebuilds the network for its module types. Empty this once
+# those inputs are gathered before rendering.
+GATHERING = {
+    ("archstats.render.html", "torch"),
+    ("archstats.render.specials", "archstats.zoo"),
+    ("archstats.render.specials", "archstats_zoo"),
+}
+
+
+def torch_bound_imports() -> set[tuple[str, str]]:
+    """(render module, torch-bound module) for every such run-time import under archstats/render."""
+    return {
+        (_module_name(path), name)
+        for path in (ROOT / "archstats" / "render").rglob("*.py")
+        for name, _ in import_statements(path)
+        if any(name == bound or name.startswith(bound + ".") for bound in TORCH_BOUND)
+    }
+
+
+def test_renderers_import_nothing_bound_to_torch() -> None:
+    assert torch_bound_imports() == GATHERING

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from archstats.columns import TABLE
 from archstats.render import _format as fmt
+from archstats.render.page import authors, environment, title
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from archstats.analysis import Analysis, Layer
     from archstats.ledger import Verdict
     from archstats.render.hierarchy import Block, Item, Run
@@ -338,7 +337,6 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
     from archstats.render import reconcile, specials
     from archstats.render.charts.layers import depth_svg, per_layer_svg
     from archstats.render.charts.svg import share_definitions
-    from archstats.render.index import authors, title
 
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
@@ -406,17 +404,3 @@ def render(report: Report, others: Mapping[str, Analysis] | None = None) -> str:
         The page; the same report gives the same bytes.
     """
     return environment().get_template(TEMPLATE).render(**context(report, others))
-
-
-def environment() -> Environment:
-    """The Jinja environment of every archstats page: this package's templates, autoescaped, strict."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    return Environment(
-        loader=PackageLoader("archstats", "render/templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )

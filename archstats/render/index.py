@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from archstats.render import _format as fmt
+from archstats.render.page import authors, environment, title
 
 if TYPE_CHECKING:
     from archstats.render.charts.zoo import ZooPoint
@@ -46,20 +47,6 @@ def versions() -> dict[str, str]:
 def versions_json() -> str:
     """:func:`versions` as the text of ``VERSIONS.json``."""
     return json.dumps(versions(), indent=2) + "\n"
-
-
-def authors(paper: str) -> str:
-    """A citation's authors, short: ``LeCun et al.``, ``Simonyan & Zisserman`` (empty for none)."""
-    names = paper.split(". ", 1)[0].split(", ") if paper else []
-    if len(names) > 2:
-        return f"{names[0]} et al."
-    return " & ".join(names)
-
-
-def title(paper: str) -> str:
-    """A citation's title: what follows the authors, up to the venue."""
-    parts = paper.split(". ")
-    return parts[1] if len(parts) > 1 else paper
 
 
 def group(report: Report) -> str:
@@ -139,7 +126,7 @@ def _story(reports: Sequence[Report]) -> str:
 def context(reports: Sequence[Report]) -> dict[str, Any]:
     """The values the index template shows, every number already formatted."""
     from archstats import __version__
-    from archstats.analysis import DEFINITIONS
+    from archstats.columns import DEFINITIONS
     from archstats.render.charts.zoo import zoo_params_macs_svg, zoo_years_svg
 
     ordered = sorted(reports, key=_order)
@@ -178,6 +165,4 @@ def render(reports: Sequence[Report]) -> str:
     Returns:
         The page; the same reports give the same bytes, in whatever order they come.
     """
-    from archstats.render.html import environment
-
     return environment().get_template(TEMPLATE).render(**context(reports))

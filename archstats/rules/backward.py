@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from archstats.rules import MULTIPLY_ADD, Shape, register
+from archstats.rules.table import MULTIPLY_ADD, Shape, register
 
 
 def convolution_backward_parts(

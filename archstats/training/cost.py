@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from archstats.training import memory as mem
+import archstats.training.memory as mem
 from archstats.training.run import DTYPES, Measured, step
 from archstats.training.step import StepTrace
 

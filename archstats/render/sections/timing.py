@@ -112,7 +112,7 @@ def page(data: Mapping[str, Any]) -> str:
     Returns:
         The HTML.
     """
-    from archstats.render.html import environment
+    from archstats.render.page import environment
 
     shape = "×".join(str(d) for d in data["input_shape"])
     return environment().get_template(TEMPLATE).render(network=data["network"], shape=shape, **context(data))

@@ -73,6 +73,6 @@ def page(zoo: Mapping[str, Any]) -> str:
     Returns:
         The HTML.
     """
-    from archstats.render.html import environment
+    from archstats.render.page import environment
 
     return environment().get_template(TEMPLATE).render(**context(zoo))
