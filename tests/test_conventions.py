@@ -164,7 +164,7 @@ def test_flops_all_closed_form_on_generated_stacks(kinds: list[str], k: int, cha
     layers: list[nn.Module] = []
     expected = 0
     for kind in kinds:
-        if kind == "conv":
+        if kind == "conv" and size >= k:
             layers.append(nn.Conv2d(c, c + 1, k))
             size -= k - 1
             units = (c + 1) * size * size
