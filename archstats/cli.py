@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -245,7 +245,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = _load_report(args.name, inputs, args.device, kwargs, args.train, engine=args.engine)
     report = dataclasses.replace(report, convention=args.convention)
     # Render everything first: a failure here leaves no file half written.
-    rendered = {kind: _renderer(kind)(report) for kind in outputs}
+    rendered = {kind: _renderer(kind)(report) for kind in outputs if kind != "html"}
+    if "html" in outputs:
+        from archstats.render import html
+
+        rendered["html"] = html.render(report, training=_training_record(args.name, inputs, kwargs, report))
     if "-" not in outputs.values():
         from archstats.render import terminal
 
@@ -255,6 +259,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         if path != "-":
             print(f"wrote {_EXPORTS[kind]} to {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _training_record(name: str, inputs: Any, kwargs: Mapping[str, Any], report: Report) -> dict[str, Any] | None:
+    """The handout's "What training costs" record: zoo networks at their default input only."""
+    from archstats_zoo import REGISTRY
+
+    if name not in REGISTRY or inputs is not None or kwargs:
+        return None
+    from archstats.training.handout import gather
+
+    return gather(name, report.analysis.device)
 
 
 def _check_all(args: argparse.Namespace) -> Path:
@@ -291,6 +306,8 @@ def _progress(done: int, total: int, name: str, width: int = 20) -> None:
 def _report_all(args: argparse.Namespace) -> int:
     """Every zoo network's handout, the index and the versions that made them, into --out."""
     from archstats.render import html, index
+    from archstats.training.handout import gather
+    from archstats.training.years import from_records
     from archstats_zoo import REGISTRY
 
     out = _check_all(args)
@@ -300,6 +317,7 @@ def _report_all(args: argparse.Namespace) -> int:
     reports: list[Report] = []
     # Render everything first: a failure leaves the directory as it was.
     pages: dict[str, str] = {}
+    records: dict[str, dict[str, Any]] = {}  # each network's training step, for its handout and the index
     try:
         for i, name in enumerate(names):
             if tty:
@@ -307,10 +325,12 @@ def _report_all(args: argparse.Namespace) -> int:
             report = _load_report(name, None, args.device, cache=cache, engine=args.engine)
             report = dataclasses.replace(report, convention=args.convention)
             reports.append(report)
-            pages[f"{name}.html"] = html.render(report, others=cache)
+            records[name] = gather(name, report.analysis.device)
+            pages[f"{name}.html"] = html.render(report, others=cache, training=records[name])
         if tty:
             _progress(len(names), len(names), "index.html")
-        pages["index.html"] = index.render(reports)
+        years = {r.analysis.network: r.spec.year for r in reports}
+        pages["index.html"] = index.render(reports, from_records(records.values(), years))
         pages["VERSIONS.json"] = index.versions_json()
     finally:
         if tty:  # an error, too, starts on a clean line

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,8 +59,27 @@ def _same_bytes(path: Path, page: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def zoo_index(zoo_report: ZooReport) -> str:
-    return index.render([zoo_report(name) for name in NAMES])
+def training_record() -> Callable[[str], dict[str, Any]]:
+    """Each network's "What training costs" record, gathered once, as `report --all` does."""
+    from archstats.training.handout import gather
+
+    cache: dict[str, dict[str, Any]] = {}
+
+    def get(name: str) -> dict[str, Any]:
+        if name not in cache:
+            cache[name] = gather(name, "cpu")
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def zoo_index(zoo_report: ZooReport, training_record: Callable[[str], dict[str, Any]]) -> str:
+    from archstats.training.years import from_records
+
+    reports = [zoo_report(name) for name in NAMES]
+    years = {r.analysis.network: r.spec.year for r in reports}
+    return index.render(reports, from_records([training_record(name) for name in NAMES], years))
 
 
 # -- reports/ ---------------------------------------------------------------------------
@@ -93,11 +113,11 @@ def test_handout_holds_the_traced_total(name: str, zoo_report: ZooReport) -> Non
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_handout_is_fresh(name: str, zoo_report: ZooReport) -> None:
+def test_handout_is_fresh(name: str, zoo_report: ZooReport, training_record: Callable[[str], dict[str, Any]]) -> None:
     differing = _stale_versions()
     if differing:
         pytest.skip(f"bytes not compared: {differing}")
-    _same_bytes(REPORTS / f"{name}.html", html.render(zoo_report(name)))
+    _same_bytes(REPORTS / f"{name}.html", html.render(zoo_report(name), training=training_record(name)))
 
 
 def test_index_is_fresh(zoo_index: str) -> None:
@@ -132,13 +152,19 @@ def test_index_is_self_contained(zoo_index: str) -> None:
     assert "<script" not in zoo_index.lower()
     assert "http://" not in zoo_index and "https://" not in zoo_index
     assert "<?xml" not in zoo_index
-    assert zoo_index.count("<svg") == 2
+    assert zoo_index.count("<svg") == 3  # params against MACs, depth and cost by year, compute to train by year
     assert "@page { size: A4; margin: 12mm; }" in zoo_index  # the handouts' look, shared
 
 
-def test_index_is_deterministic(zoo_index: str, zoo_report: ZooReport) -> None:
+def test_index_is_deterministic(
+    zoo_index: str, zoo_report: ZooReport, training_record: Callable[[str], dict[str, Any]]
+) -> None:
+    from archstats.training.years import from_records
+
     reports = [zoo_report(name) for name in reversed(NAMES)]
-    assert index.render(reports).encode() == zoo_index.encode()
+    years = {r.analysis.network: r.spec.year for r in reports}
+    points = from_records([training_record(name) for name in reversed(NAMES)], years)
+    assert index.render(reports, points).encode() == zoo_index.encode()
 
 
 def test_index_escapes_names(zoo_report: ZooReport) -> None:
@@ -191,7 +217,11 @@ def test_all_bad_usage_is_one_sentence_and_exit_2(
 
 
 def test_all_writes_every_handout_and_the_index(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zoo_report: ZooReport
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    zoo_report: ZooReport,
+    training_record: Callable[[str], dict[str, Any]],
 ) -> None:
     monkeypatch.setattr(REGISTRY, "names", lambda: ["lenet5", "alexnet"])
     code, out, err = run(capsys, "report", "--all", "--out", str(tmp_path), "--device", "cpu")
@@ -200,7 +230,8 @@ def test_all_writes_every_handout_and_the_index(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["VERSIONS.json", "alexnet.html", "index.html", "lenet5.html"]
     assert err == f"wrote 2 handouts, index.html and VERSIONS.json to {tmp_path}\n"  # no progress bar off a terminal
     for name in ("lenet5", "alexnet"):
-        assert (tmp_path / f"{name}.html").read_bytes() == html.render(zoo_report(name)).encode()
+        expected = html.render(zoo_report(name), training=training_record(name))
+        assert (tmp_path / f"{name}.html").read_bytes() == expected.encode()
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="lenet5.html"' in page and 'href="alexnet.html"' in page
     assert f"{ALEXNET_PARAMS:,}" in page

@@ -321,13 +321,17 @@ def _hierarchy(report: Report) -> dict[str, Any]:
     }
 
 
-def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dict[str, Any]:
+def context(
+    report: Report, others: Mapping[str, Analysis] | None = None, training: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The values the handout template shows, every number already formatted.
 
     Args:
         report: a traced network with its verdicts.
         others: traces of other zoo networks at their default input, for the sections that
             compare networks (Inception 3a with and without reductions); those missing are traced.
+        training: the finished "What training costs" record
+            (``archstats.training.handout.gather``); ``None`` leaves the section out.
 
     Returns:
         The template's variables.
@@ -337,6 +341,7 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
     from archstats.render import reconcile, specials
     from archstats.render.charts.layers import depth_svg, per_layer_svg
     from archstats.render.charts.svg import share_definitions
+    from archstats.render.sections import training as training_section
 
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
@@ -389,18 +394,22 @@ def context(report: Report, others: Mapping[str, Analysis] | None = None) -> dic
         "claims": [_claim(v) for v in report.verdicts],
         "claims_note": fmt.sentence(fmt.claims_note(report)),
         "tally": fmt.tally(report.verdicts),
+        "training": training_section.handout(training) if training is not None else "",
         "version": __version__,
     }
 
 
-def render(report: Report, others: Mapping[str, Analysis] | None = None) -> str:
+def render(
+    report: Report, others: Mapping[str, Analysis] | None = None, training: Mapping[str, Any] | None = None
+) -> str:
     """The report as one self-contained HTML page: inline CSS and SVG, no scripts, no URLs.
 
     Args:
         report: a traced network with its verdicts.
         others: traces of other zoo networks at their default input (see :func:`context`).
+        training: the finished "What training costs" record, or ``None`` (see :func:`context`).
 
     Returns:
         The page; the same report gives the same bytes.
     """
-    return environment().get_template(TEMPLATE).render(**context(report, others))
+    return environment().get_template(TEMPLATE).render(**context(report, others, training))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -123,10 +123,15 @@ def _story(reports: Sequence[Report]) -> str:
     )
 
 
-def context(reports: Sequence[Report]) -> dict[str, Any]:
-    """The values the index template shows, every number already formatted."""
+def context(reports: Sequence[Report], training_points: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The values the index template shows, every number already formatted.
+
+    ``training_points`` are the networks' compute to train under their papers' recipes
+    (``archstats.training.years``); none leaves that figure out.
+    """
     from archstats import __version__
     from archstats.columns import DEFINITIONS
+    from archstats.render.charts.training_years import svg as training_years_svg
     from archstats.render.charts.zoo import zoo_params_macs_svg, zoo_years_svg
 
     ordered = sorted(reports, key=_order)
@@ -152,17 +157,19 @@ def context(reports: Sequence[Report]) -> dict[str, Any]:
         ],
         "scatter": zoo_params_macs_svg(zoo),
         "timeline": zoo_years_svg(zoo),
+        "training_years": training_years_svg(training_points) if training_points else "",
         "version": __version__,
     }
 
 
-def render(reports: Sequence[Report]) -> str:
+def render(reports: Sequence[Report], training_points: Sequence[Mapping[str, Any]] = ()) -> str:
     """The zoo's index: one self-contained HTML page (inline CSS and SVG, no scripts, no URLs).
 
     Args:
         reports: the traced zoo networks; each row links to ``NAME.html`` beside the page.
+        training_points: compute to train by year (see :func:`context`).
 
     Returns:
         The page; the same reports give the same bytes, in whatever order they come.
     """
-    return environment().get_template(TEMPLATE).render(**context(reports))
+    return environment().get_template(TEMPLATE).render(**context(reports, training_points))
