@@ -261,6 +261,8 @@ def watch_step(model: nn.Module, batch: torch.Tensor) -> StepTrace:
     with counter:
         loss.backward()  # type: ignore[no-untyped-call]
     del loss
+    # The graph's nodes hold hooks that hold the watch: drop them, or the model outlives the step.
+    watch.owner.clear()
     for position, name in enumerate(watch.order):
         watch.layers[name].order = position
     for nbytes, layer in watch.saved.values():
