@@ -307,7 +307,7 @@ def _report_all(args: argparse.Namespace) -> int:
     """Every zoo network's handout, the index and the versions that made them, into --out."""
     from archstats.render import html, index
     from archstats.training.handout import gather
-    from archstats.training.years import from_records
+    from archstats.training.years import from_reports
     from archstats_zoo import REGISTRY
 
     out = _check_all(args)
@@ -329,8 +329,7 @@ def _report_all(args: argparse.Namespace) -> int:
             pages[f"{name}.html"] = html.render(report, others=cache, training=records[name])
         if tty:
             _progress(len(names), len(names), "index.html")
-        years = {r.analysis.network: r.spec.year for r in reports}
-        pages["index.html"] = index.render(reports, from_records(records.values(), years))
+        pages["index.html"] = index.render(reports, from_reports(reports, records))
         pages["VERSIONS.json"] = index.versions_json()
     finally:
         if tty:  # an error, too, starts on a clean line

@@ -75,11 +75,10 @@ def training_record() -> Callable[[str], dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def zoo_index(zoo_report: ZooReport, training_record: Callable[[str], dict[str, Any]]) -> str:
-    from archstats.training.years import from_records
+    from archstats.training.years import from_reports
 
     reports = [zoo_report(name) for name in NAMES]
-    years = {r.analysis.network: r.spec.year for r in reports}
-    return index.render(reports, from_records([training_record(name) for name in NAMES], years))
+    return index.render(reports, from_reports(reports, {name: training_record(name) for name in NAMES}))
 
 
 # -- reports/ ---------------------------------------------------------------------------
@@ -159,11 +158,10 @@ def test_index_is_self_contained(zoo_index: str) -> None:
 def test_index_is_deterministic(
     zoo_index: str, zoo_report: ZooReport, training_record: Callable[[str], dict[str, Any]]
 ) -> None:
-    from archstats.training.years import from_records
+    from archstats.training.years import from_reports
 
     reports = [zoo_report(name) for name in reversed(NAMES)]
-    years = {r.analysis.network: r.spec.year for r in reports}
-    points = from_records([training_record(name) for name in reversed(NAMES)], years)
+    points = from_reports(reports, {name: training_record(name) for name in reversed(NAMES)})
     assert index.render(reports, points).encode() == zoo_index.encode()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from archstats import zoo
 from archstats.render.charts.training_years import svg
 from archstats.render.sections.training import HANDOUT_ROWS, handout
 from archstats.training import data, train_network, years
@@ -87,8 +88,14 @@ def test_meta_is_skipped_in_one_line() -> None:
     assert "--device meta" in html and "<table" not in html
 
 
+def _point(name: str) -> dict[str, Any]:
+    """The index's point of ``name``, from its handout's record as ``report --all`` makes it."""
+    (point,) = years.from_records([gather(name)], {name: zoo.spec(name).year})
+    return point
+
+
 def test_alexnet_point_from_the_layer_shapes() -> None:
-    (point,) = years.gather(names=["alexnet"])
+    point = _point("alexnet")
     assert point["year"] == 2012
     assert point["training_flop"] == 2 * (ALEXNET_FORWARD + ALEXNET_BACKWARD) * 1_200_000 * 90
 
@@ -97,7 +104,7 @@ def test_resnet_50_point() -> None:
     # Table 1's conv and fc multiply-adds (about 3.8 x 10^9); conv1 needs no input gradient.
     forward = imagenet_counts(True, [3, 4, 6, 3])[1]
     backward = 2 * forward - 64 * 112 * 112 * 3 * 7 * 7
-    (point,) = years.gather(names=["resnet-50"])
+    point = _point("resnet-50")
     assert point["training_flop"] == 2 * (forward + backward) * 600_000 * 256  # Sec. 3.4: 60 x 10^4 of 256
     assert point["year"] == 2015
 

@@ -6,11 +6,14 @@ Each point is the traced step's FLOPs per sample (forward and backward multiply-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archstats.training import data
+
+if TYPE_CHECKING:
+    from archstats.zoo import Report
 
 
 @dataclass(frozen=True)
@@ -66,29 +69,17 @@ def from_records(records: Iterable[Mapping[str, Any]], years: Mapping[str, int |
     return [p.as_dict() for p in sorted(found, key=lambda p: (p.year, p.training_flop, p.network))]
 
 
-def gather(
-    device: str = "cpu", names: Iterable[str] | None = None, progress: Callable[[str], None] | None = None
-) -> list[dict[str, Any]]:
-    """Trace one training step of every zoo network with a recorded recipe and price its training.
+def from_reports(reports: Iterable[Report], records: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The zoo index's points: each report's year and its handout's training record.
 
     Args:
-        device: where to run the steps.
-        names: the networks (default: every one with a recipe).
-        progress: called with each network's name before it is traced.
+        reports: traced zoo networks.
+        records: each network's "What training costs" record (``archstats.training.handout.gather``).
 
     Returns:
         The points as dicts, oldest first.
     """
-    from archstats import zoo
-    from archstats.training import train_network
-    from archstats.training.handout import WATCHED_BATCH
-
-    records = []
-    years: dict[str, int | None] = {}
-    for name in names if names is not None else data.RECIPES:
-        if progress is not None:
-            progress(name)
-        cost = train_network(name, WATCHED_BATCH, "sgd", device=device, measure=False)
-        years[name] = zoo.spec(name).year
-        records.append({"network": name, "totals": {"step_flops_per_sample": cost.step_flops}})
-    return from_records(records, years)
+    chosen = [r for r in reports if r.analysis.network in records]
+    return from_records(
+        (records[r.analysis.network] for r in chosen), {r.analysis.network: r.spec.year for r in chosen}
+    )
