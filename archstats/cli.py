@@ -205,9 +205,9 @@ _EXPORTS: dict[str, str] = {
 
 def _renderer(kind: str) -> Callable[[Report], str]:
     if kind == "html":
-        from archstats.render import html
+        from archstats.handout_inputs import render_handout
 
-        return html.render
+        return render_handout
     if kind == "latex":
         from archstats.render import latex
 
@@ -247,9 +247,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Render everything first: a failure here leaves no file half written.
     rendered = {kind: _renderer(kind)(report) for kind in outputs if kind != "html"}
     if "html" in outputs:
-        from archstats.render import html
+        from archstats.handout_inputs import render_handout
 
-        rendered["html"] = html.render(report, training=_training_record(args.name, inputs, kwargs, report))
+        rendered["html"] = render_handout(report, training=_training_record(args.name, inputs, kwargs, report))
     if "-" not in outputs.values():
         from archstats.render import terminal
 
@@ -305,7 +305,8 @@ def _progress(done: int, total: int, name: str, width: int = 20) -> None:
 
 def _report_all(args: argparse.Namespace) -> int:
     """Every zoo network's handout, the index and the versions that made them, into --out."""
-    from archstats.render import html, index
+    from archstats.handout_inputs import render_handout
+    from archstats.render import index
     from archstats.training.handout import gather
     from archstats.training.years import from_reports
     from archstats_zoo import REGISTRY
@@ -326,7 +327,7 @@ def _report_all(args: argparse.Namespace) -> int:
             report = dataclasses.replace(report, convention=args.convention)
             reports.append(report)
             records[name] = gather(name, report.analysis.device)
-            pages[f"{name}.html"] = html.render(report, others=cache, training=records[name])
+            pages[f"{name}.html"] = render_handout(report, others=cache, training=records[name])
         if tty:
             _progress(len(names), len(names), "index.html")
         pages["index.html"] = index.render(reports, from_reports(reports, records))

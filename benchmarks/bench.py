@@ -256,18 +256,21 @@ def _phases(device: str, clock: Clock, out: str) -> dict[str, Any]:
         import jinja2  # noqa: F401
         import matplotlib.figure  # noqa: F401
 
-        from archstats.render import html, terminal
+        from archstats import handout_inputs
+        from archstats.render import html, terminal  # noqa: F401
         from archstats.render.charts import layers
 
-        return layers, html, terminal
+        return layers, handout_inputs, terminal
 
-    layers, html, terminal = clock.time("import matplotlib, jinja2, renderers", import_render)
+    layers, handout_inputs, terminal = clock.time("import matplotlib, jinja2, renderers", import_render)
     per_layer = clock.time("figure per layer (matplotlib to SVG)", lambda: layers.per_layer_svg(analysis))
     along_depth = clock.time("figure along the depth (matplotlib to SVG)", lambda: layers.depth_svg(analysis))
     # The page below takes the figures drawn above.
     layers.per_layer_svg = lambda _analysis: per_layer
     layers.depth_svg = lambda _analysis: along_depth
-    page = clock.time("render HTML (Jinja2, the special sections' drawings)", lambda: html.render(report))
+    page = clock.time(
+        "render HTML (Jinja2, the special sections' drawings)", lambda: handout_inputs.render_handout(report)
+    )
     table = clock.time("render terminal table", lambda: terminal.render(report))
 
     def write() -> None:

@@ -237,12 +237,13 @@ def test_unknown_convention_is_one_sentence(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_handout_shows_the_conventions_table(zoo_report: Callable[[str], Report]) -> None:
+    from archstats.handout_inputs import gather, render_handout
     from archstats.render import html
 
     report = zoo_report("resnet-50")
-    rows = html.context(report)["conventions"]
+    rows = html.context(report, gather(report))["conventions"]
     figures = conventions.figures(report.analysis)
     assert [(r["name"], r["value"]) for r in rows] == [(n, f"{v:,}") for n, v in figures.items()]
     assert [r["name"] for r in rows if r["chosen"]] == ["fvcore"]  # the layer table's MACs column
-    page = html.render(report)
+    page = render_handout(report)
     assert "One network, five counts" in page and "BatchNorm" in page

@@ -21,6 +21,7 @@ import pytest
 from torch import nn
 
 from archstats.analysis import analyze
+from archstats.handout_inputs import gather, module_types, render_handout
 from archstats.render import html, specials
 from archstats.render.charts.axes import needs_log
 from archstats.render.charts.layers import cumulative_shares, depth_svg, per_layer_svg
@@ -74,9 +75,13 @@ def _bn(channels: int) -> int:
     return 2 * channels
 
 
+def _context(report: Report) -> dict[str, Any]:
+    return html.context(report, gather(report))
+
+
 @pytest.fixture(scope="module")
 def contexts(zoo_report: ZooReport) -> dict[str, dict[str, Any]]:
-    return {name: html.context(zoo_report(name)) for name in ("lenet5", "alexnet")}
+    return {name: _context(zoo_report(name)) for name in ("lenet5", "alexnet")}
 
 
 def _section(context: dict[str, Any], ident: str) -> specials.Section:
@@ -168,7 +173,7 @@ def test_alexnet_towers_are_read_from_the_groups(contexts: dict[str, dict[str, A
 
 @pytest.mark.parametrize("name", ["inception-3a", "inception-3a-naive"])
 def test_inception_3a_side_by_side(zoo_report: ZooReport, name: str) -> None:
-    section = _section(html.context(zoo_report(name)), "inception-3a")
+    section = _section(_context(zoo_report(name)), "inception-3a")
     assert section.data["naive"] == NAIVE
     assert section.data["reduced"] == REDUCED
     naive_total = (sum(v[0] for v in NAIVE.values()), sum(v[1] for v in NAIVE.values()), 64 + 128 + 32 + 192)
@@ -178,7 +183,7 @@ def test_inception_3a_side_by_side(zoo_report: ZooReport, name: str) -> None:
 
 
 def test_resnet_shortcuts_identity_and_projection(zoo_report: ZooReport) -> None:
-    section = _section(html.context(zoo_report("resnet-18")), "shortcuts")
+    section = _section(_context(zoo_report("resnet-18")), "shortcuts")
     blocks = section.data["blocks"]
     assert len(blocks) == 2 + 2 + 2 + 2  # He et al. 2015, Table 1: [2, 2, 2, 2] basic blocks
     projections = {name: params for name, (kind, params) in blocks.items() if kind == "projection"}
@@ -194,11 +199,36 @@ def test_resnet_shortcuts_identity_and_projection(zoo_report: ZooReport) -> None
 
 
 def test_cifar_resnet_shortcuts_are_parameter_free(zoo_report: ZooReport) -> None:
-    section = _section(html.context(zoo_report("resnet-20")), "shortcuts")
+    section = _section(_context(zoo_report("resnet-20")), "shortcuts")
     kinds = [kind for kind, _ in section.data["blocks"].values()]
     assert len(kinds) == 9  # 6n+2 = 20: n = 3 blocks per stage (He et al. 2015, Sec. 4.2)
     assert kinds.count("parameter-free") == 2  # option A where stages 2 and 3 begin
     assert section.data["shortcut_params"] == 0
+
+
+def test_gathering_reads_lenet5s_buffers_from_a_normal_build(zoo_report: ZooReport) -> None:
+    inputs = gather(zoo_report("lenet5"))
+    name, table = inputs.buffers["table"]
+    assert name == "C3" and len(table) == 16 and all(len(row) == 6 for row in table)
+    # LeCun et al. 1998, Table I: 6 maps read 3 of S2's maps, 9 read 4, 1 reads all 6.
+    assert sum(bool(v) for row in table for v in row) == 6 * 3 + 9 * 4 + 6
+    name, prototypes = inputs.buffers["prototypes"]
+    assert len(prototypes) == 10 and {len(row) for row in prototypes} == {7 * 12}  # Sec. II-B: 7×12 bitmaps
+    assert inputs.others == {}
+
+
+def test_gathering_takes_compared_networks_from_the_cache(zoo_report: ZooReport, monkeypatch: Any) -> None:
+    import archstats.zoo
+
+    def traced_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a network in the cache was traced again")
+
+    cache = {"inception-3a-naive": zoo_report("inception-3a-naive").analysis}
+    reduced = zoo_report("inception-3a")
+    monkeypatch.setattr(archstats.zoo, "analyze_network", traced_again)
+    inputs = gather(reduced, cache)
+    # The report's own network is its own trace; the other one comes from the cache.
+    assert inputs.others == cache and inputs.buffers == {}
 
 
 def test_sections_by_family() -> None:
@@ -230,7 +260,7 @@ def _check_sums(items: Sequence[Item]) -> None:
 @pytest.mark.parametrize("name", ["resnet-20", "googlenet", "lenet5"])
 def test_folded_totals_add_up_to_the_network(zoo_report: ZooReport, name: str) -> None:
     analysis = zoo_report(name).analysis
-    items = outline(analysis.layers, html.module_types(zoo_report(name)))
+    items = outline(analysis.layers, module_types(zoo_report(name)))
     every = [layer for item in items for layer in (item.layers if isinstance(item, (Block, Run)) else (item,))]
     assert sorted(layer.index for layer in every) == [layer.index for layer in analysis.layers]
     total = sums(every)
@@ -257,7 +287,7 @@ def test_identical_blocks_fold_into_runs(zoo_report: ZooReport) -> None:
     block = 2 * (3 * 3 * 16 * 16) + 2 * _bn(16)
     assert sums(run.layers).params == 3 * block
     # The run's row says so, with its derivation.
-    parts = html.context(zoo_report("resnet-20"))["hierarchy"]["parts"]
+    parts = _context(zoo_report("resnet-20"))["hierarchy"]["parts"]
     folds = {p["fold"]["name"]: p["fold"] for p in parts if p["fold"]}
     (inner,) = folds["layer1"]["parts"]
     assert inner["fold"]["name"] == "layer1.0 … layer1.2"
@@ -266,13 +296,13 @@ def test_identical_blocks_fold_into_runs(zoo_report: ZooReport) -> None:
 
 def test_deep_networks_open_only_what_fits(zoo_report: ZooReport) -> None:
     r = zoo_report("resnet-56")
-    hierarchy = html.context(r)["hierarchy"]
+    hierarchy = _context(r)["hierarchy"]
     items = outline(r.analysis.layers)
     assert hierarchy["shown"] == rows_shown(items, hierarchy["level"]) <= html.ROW_BUDGET
     assert hierarchy["shown"] < len(r.analysis.layers) / 2
     # One level deeper would not fit, or there is none.
     assert hierarchy["level"] == hierarchy["levels"] or rows_shown(items, hierarchy["level"] + 1) > html.ROW_BUDGET
-    page = html.render(r)
+    page = render_handout(r)
     assert page.count('<details class="fold') == _folds(items)
     assert page.count("<tr class=") <= html.ROW_BUDGET
 
@@ -311,12 +341,12 @@ def _hostile_report() -> Report:
 
 def test_markup_in_names_renders_as_text() -> None:
     r = _hostile_report()
-    page = html.render(r)
+    page = render_handout(r)
     assert "<script" not in page.lower()
     assert "<b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;block&lt;/b&gt;" in page  # the fold's summary row
-    assert html.context(r)["specials"] == []
+    assert _context(r)["specials"] == []
 
 
 # -- the page as a whole -----------------------------------------------------------------------
@@ -324,7 +354,7 @@ def test_markup_in_names_renders_as_text() -> None:
 
 @pytest.mark.parametrize("name", ["lenet5", "alexnet"])
 def test_page_is_one_valid_self_contained_file(zoo_report: ZooReport, name: str) -> None:
-    page = html.render(zoo_report(name))
+    page = render_handout(zoo_report(name))
     assert "<script" not in page.lower() and "http" not in page.replace("http://www.w3.org", "")
     assert "@page { size: A4" in page
     assert "break-inside: avoid" in page

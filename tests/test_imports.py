@@ -128,16 +128,6 @@ TORCH_BOUND = (
 )
 
 
-# Renderers that still gather their own inputs: the family sections build and trace
-# networks, and the handout rebuilds the network for its module types. Empty this once
-# those inputs are gathered before rendering.
-GATHERING = {
-    ("archstats.render.html", "torch"),
-    ("archstats.render.specials", "archstats.zoo"),
-    ("archstats.render.specials", "archstats_zoo"),
-}
-
-
 def torch_bound_imports() -> set[tuple[str, str]]:
     """(render module, torch-bound module) for every such run-time import under archstats/render."""
     return {
@@ -149,4 +139,4 @@ def torch_bound_imports() -> set[tuple[str, str]]:
 
 
 def test_renderers_import_nothing_bound_to_torch() -> None:
-    assert torch_bound_imports() == GATHERING
+    assert torch_bound_imports() == set()

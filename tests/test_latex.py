@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from archstats.cli import main
-from archstats.render import exports, html, latex
+from archstats.handout_inputs import render_handout
+from archstats.render import exports, latex
 from archstats.zoo import Report
 
 ZooReport = Callable[[str], Report]
@@ -94,7 +95,7 @@ def test_one_row_per_layer_then_a_rule_then_the_totals(zoo_report: ZooReport, na
 def test_columns_are_the_handouts(zoo_report: ZooReport) -> None:
     """Every column of the handout's layer table is in the LaTeX table, in the same order."""
     r = zoo_report("lenet5")
-    page = html.render(r)
+    page = render_handout(r)
     table = page[page.index('<table class="layers head">') :]
     head = table[: table.index("</thead>")]
     handout = [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", head) if h != "#"]

@@ -16,7 +16,8 @@ import sys
 import pandas as pd
 import pytest
 
-from archstats.render import exports, html, terminal
+from archstats.handout_inputs import render_handout
+from archstats.render import exports, terminal
 from archstats.render.charts.layers import per_layer_svg
 from archstats.zoo import Report, report
 
@@ -48,7 +49,7 @@ def reports() -> dict[str, Report]:
 
 @pytest.fixture(scope="module")
 def pages(reports: dict[str, Report]) -> dict[str, str]:
-    return {name: html.render(r) for name, r in reports.items()}
+    return {name: render_handout(r) for name, r in reports.items()}
 
 
 def _hostile(r: Report, name: str) -> Report:
@@ -109,7 +110,7 @@ def test_html_marks_claim_statuses(reports: dict[str, Report], pages: dict[str, 
 
 
 def test_html_escapes_layer_names(reports: dict[str, Report]) -> None:
-    page = html.render(_hostile(reports["lenet5"], "<script>alert(1)</script>"))
+    page = render_handout(_hostile(reports["lenet5"], "<script>alert(1)</script>"))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -121,7 +122,7 @@ def test_html_figure_takes_dollars_literally(reports: dict[str, Report]) -> None
 
 
 def test_html_says_when_claims_were_not_judged(reports: dict[str, Report]) -> None:
-    page = html.render(_not_judged(reports["alexnet"], (1, 3, 256, 256)))
+    page = render_handout(_not_judged(reports["alexnet"], (1, 3, 256, 256)))
     assert "Claims are stated for the default input 1×3×227×227 and were not judged." in page
 
 
@@ -129,7 +130,7 @@ def test_html_marks_uncalled_layers(reports: dict[str, Report]) -> None:
     r = reports["lenet5"]
     last = dataclasses.replace(r.analysis.layers[-1], called=False, calls=0, output_shape=None)
     analysis = dataclasses.replace(r.analysis, layers=(*r.analysis.layers[:-1], last))
-    page = html.render(dataclasses.replace(r, analysis=analysis))
+    page = render_handout(dataclasses.replace(r, analysis=analysis))
     assert "never called" in page
     assert "not called" in terminal.render(dataclasses.replace(r, analysis=analysis), width=120)
 
@@ -284,7 +285,7 @@ def test_terminal_says_when_claims_were_not_judged(reports: dict[str, Report]) -
 @pytest.mark.parametrize("name", NETWORKS)
 def test_rendering_is_deterministic(reports: dict[str, Report], pages: dict[str, str], name: str) -> None:
     r = reports[name]
-    assert html.render(r).encode() == pages[name].encode()
+    assert render_handout(r).encode() == pages[name].encode()
     assert exports.to_json(r) == exports.to_json(r)
     assert exports.to_csv(r) == exports.to_csv(r)
     assert exports.to_markdown(r) == exports.to_markdown(r)

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from archstats.cli import main
-from archstats.render import html, index
+from archstats.handout_inputs import render_handout
+from archstats.render import index
 from archstats.render.charts.zoo import zoo_params_macs_svg, zoo_years_svg
 from archstats.zoo import Report
 from archstats_zoo import REGISTRY
@@ -116,7 +117,7 @@ def test_handout_is_fresh(name: str, zoo_report: ZooReport, training_record: Cal
     differing = _stale_versions()
     if differing:
         pytest.skip(f"bytes not compared: {differing}")
-    _same_bytes(REPORTS / f"{name}.html", html.render(zoo_report(name), training=training_record(name)))
+    _same_bytes(REPORTS / f"{name}.html", render_handout(zoo_report(name), training=training_record(name)))
 
 
 def test_index_is_fresh(zoo_index: str) -> None:
@@ -228,7 +229,7 @@ def test_all_writes_every_handout_and_the_index(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["VERSIONS.json", "alexnet.html", "index.html", "lenet5.html"]
     assert err == f"wrote 2 handouts, index.html and VERSIONS.json to {tmp_path}\n"  # no progress bar off a terminal
     for name in ("lenet5", "alexnet"):
-        expected = html.render(zoo_report(name), training=training_record(name))
+        expected = render_handout(zoo_report(name), training=training_record(name))
         assert (tmp_path / f"{name}.html").read_bytes() == expected.encode()
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="lenet5.html"' in page and 'href="alexnet.html"' in page

@@ -12,6 +12,7 @@ from archstats.render.page import authors, environment, title
 
 if TYPE_CHECKING:
     from archstats.analysis import Analysis, Layer
+    from archstats.handout_inputs import HandoutInputs
     from archstats.ledger import Verdict
     from archstats.render.hierarchy import Block, Item, Run
     from archstats.zoo import Report
@@ -291,22 +292,13 @@ def _parts(items: Sequence[Item], level: int, depth: int = 0) -> list[dict[str, 
     return parts
 
 
-def module_types(report: Report) -> dict[str, str]:
-    """Module path -> class name, from a build of the network on the meta device (no storage, no trace)."""
-    import torch
-
-    with torch.device("meta"):
-        model = report.spec.builder()
-    return {name: type(module).__name__ for name, module in model.named_modules() if name}
-
-
-def _hierarchy(report: Report) -> dict[str, Any]:
+def _hierarchy(report: Report, module_types: Mapping[str, str]) -> dict[str, Any]:
     """The layer table as the module hierarchy, opened as deep as :data:`ROW_BUDGET` allows."""
     from archstats.render.hierarchy import Run as RunType
     from archstats.render.hierarchy import depth_of, open_level, outline, rows_shown, walk
 
     analysis = report.analysis
-    items = outline(analysis.layers, module_types(report))
+    items = outline(analysis.layers, module_types)
     level = open_level(items, ROW_BUDGET)
     runs: list[RunType] = []
     walk(items, lambda item: runs.append(item) if isinstance(item, RunType) else None)
@@ -321,17 +313,13 @@ def _hierarchy(report: Report) -> dict[str, Any]:
     }
 
 
-def context(
-    report: Report, others: Mapping[str, Analysis] | None = None, training: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
     """The values the handout template shows, every number already formatted.
 
     Args:
         report: a traced network with its verdicts.
-        others: traces of other zoo networks at their default input, for the sections that
-            compare networks (Inception 3a with and without reductions); those missing are traced.
-        training: the finished "What training costs" record
-            (``archstats.training.handout.gather``); ``None`` leaves the section out.
+        inputs: what the page shows besides the report (module types, the sections' buffers
+            and compared networks, the training record), from :func:`archstats.handout_inputs.gather`.
 
     Returns:
         The template's variables.
@@ -362,8 +350,8 @@ def context(
         ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
     ]
-    hierarchy = _hierarchy(report)
-    sections = specials.sections(report, others)
+    hierarchy = _hierarchy(report, inputs.module_types)
+    sections = specials.sections(report, inputs)
     # In page order: the first figure that needs a glyph defines it for the others.
     figure, depth_figure, *drawings = share_definitions(
         [per_layer_svg(analysis), depth_svg(analysis), *(s.figure for s in sections)]
@@ -394,22 +382,19 @@ def context(
         "claims": [_claim(v) for v in report.verdicts],
         "claims_note": fmt.sentence(fmt.claims_note(report)),
         "tally": fmt.tally(report.verdicts),
-        "training": training_section.handout(training) if training is not None else "",
+        "training": training_section.handout(inputs.training) if inputs.training is not None else "",
         "version": __version__,
     }
 
 
-def render(
-    report: Report, others: Mapping[str, Analysis] | None = None, training: Mapping[str, Any] | None = None
-) -> str:
+def render(report: Report, inputs: HandoutInputs) -> str:
     """The report as one self-contained HTML page: inline CSS and SVG, no scripts, no URLs.
 
     Args:
         report: a traced network with its verdicts.
-        others: traces of other zoo networks at their default input (see :func:`context`).
-        training: the finished "What training costs" record, or ``None`` (see :func:`context`).
+        inputs: what the page shows besides the report (see :func:`context`).
 
     Returns:
         The page; the same report gives the same bytes.
     """
-    return environment().get_template(TEMPLATE).render(**context(report, others, training))
+    return environment().get_template(TEMPLATE).render(**context(report, inputs))

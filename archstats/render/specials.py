@@ -5,7 +5,9 @@
 - Inception 3a: the naive module beside the one with 1×1 reductions, branch by branch.
 - ResNets: identity and projection shortcuts, drawn from traced blocks and counted per stage.
 
-:data:`FAMILIES` says which zoo networks get which sections.
+:data:`FAMILIES` says which zoo networks get which sections, :data:`NEEDS` what each section
+reads besides the report: the buffers of the built network and other traced networks, which
+:func:`archstats.handout_inputs.gather` gathers before rendering.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from archstats.analysis import Analysis, Layer
+    from archstats.handout_inputs import HandoutInputs
     from archstats.zoo import Report
 
 TIMES = fmt.TIMES
@@ -70,8 +73,7 @@ class Section:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Others = Callable[[str], "Analysis"]
-Special = Callable[["Report", Others], "Section | None"]
+Special = Callable[["Report", "HandoutInputs"], "Section | None"]
 
 
 def _svg(draw: Callable[[Figure], None], size: tuple[float, float]) -> str:
@@ -114,19 +116,6 @@ def _box(ax: Axes, x: float, y: float, w: float, h: float, label: str, note: str
 # -- LeNet-5 ------------------------------------------------------------------------------
 
 
-def _built(report: Report) -> Any:
-    """The network built normally on the CPU: the analysis's copy holds zeros where tables and prototypes were."""
-    return report.spec.builder()
-
-
-def _holding(report: Report, attribute: str) -> tuple[str, Any] | None:
-    """The first module of the built network that holds ``attribute`` (a buffer), with its name."""
-    for name, module in _built(report).named_modules():
-        if getattr(module, attribute, None) is not None:
-            return name, module
-    return None
-
-
 def _c3_grid(table: Sequence[Sequence[bool]], name: str, source: str) -> Callable[[Figure], None]:
     def draw(fig: Figure) -> None:
         outputs, inputs = len(table), len(table[0])
@@ -152,18 +141,18 @@ def _c3_grid(table: Sequence[Sequence[bool]], name: str, source: str) -> Callabl
     return draw
 
 
-def lenet_c3(report: Report, others: Others) -> Section | None:
+def lenet_c3(report: Report, inputs: HandoutInputs) -> Section | None:
     """The partial connection table of LeNet-5's C3 (LeCun et al. 1998, Table I), from the built module."""
-    found = _holding(report, "table")
+    found = inputs.buffers.get("table")
     if found is None:
         return None
-    name, module = found
+    name, held = found
     try:
         layer = report.analysis.layer(name)
     except KeyError:
         return None
     # The table as the module holds it: outputs x inputs, True where output map o reads input map i.
-    table = [[bool(v) for v in row] for row in module.table.tolist()]
+    table = [[bool(v) for v in row] for row in held]
     source = next((r.name for r in reversed(report.analysis.layers[: layer.index]) if r.weighted), "input")
     kernel = layer.ops[0].kernel if layer.ops else ()
     taps = math.prod(kernel)
@@ -256,13 +245,13 @@ def _bitmaps(prototypes: Sequence[Sequence[float]], width: int, height: int) -> 
     return draw
 
 
-def lenet_rbf(report: Report, others: Others) -> Section | None:
+def lenet_rbf(report: Report, inputs: HandoutInputs) -> Section | None:
     """LeNet-5's fixed RBF prototypes, drawn as the bitmaps they are, from the built module."""
-    found = _holding(report, "prototypes")
+    found = inputs.buffers.get("prototypes")
     if found is None:
         return None
-    name, module = found
-    prototypes = module.prototypes.tolist()
+    name, held = found
+    prototypes = [list(row) for row in held]
     try:
         layer = report.analysis.layer(name)
     except KeyError:
@@ -355,7 +344,7 @@ def _towers_drawing(layers: Sequence[Layer], towers: int, input_shape: Sequence[
     return draw
 
 
-def alexnet_towers(report: Report, others: Others) -> Section | None:
+def alexnet_towers(report: Report, inputs: HandoutInputs) -> Section | None:
     """The two towers of the original AlexNet, read from the grouped convolutions of the trace."""
     analysis = report.analysis
     layers = [r for r in analysis.layers if r.weighted and r.called]
@@ -497,12 +486,12 @@ def _module_drawing(
     return draw
 
 
-def inception_3a(report: Report, others: Others) -> Section | None:
+def inception_3a(report: Report, inputs: HandoutInputs) -> Section | None:
     """Inception 3a without and with its 1×1 reductions, side by side, from both traces."""
     analyses = {}
     for name in (NAIVE, REDUCED):
         same = report.spec.name == name and report.analysis.input_shape == report.spec.input_shape
-        analyses[name] = report.analysis if same else others(name)
+        analyses[name] = report.analysis if same else inputs.others[name]
     naive, n_maps = _branches(analyses[NAIVE])
     reduced, r_maps = _branches(analyses[REDUCED])
     if not naive or not reduced:
@@ -702,7 +691,7 @@ def _shortcut_drawing(blocks: Sequence[_Block]) -> Callable[[Figure], None]:
     return draw
 
 
-def resnet_shortcuts(report: Report, others: Others) -> Section | None:
+def resnet_shortcuts(report: Report, inputs: HandoutInputs) -> Section | None:
     """Identity and projection shortcuts: two blocks drawn from the trace, and every shortcut counted per stage."""
     analysis = report.analysis
     blocks = _blocks(analysis)
@@ -794,29 +783,33 @@ def specials_for(name: str) -> tuple[Special, ...]:
     return tuple(f for pattern, found in FAMILIES if fnmatch.fnmatchcase(name, pattern) for f in found)
 
 
-def sections(report: Report, others: Mapping[str, Analysis] | None = None) -> list[Section]:
+# What each section reads besides the report: buffers of the built network, other zoo networks.
+NEEDS: dict[Special, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    lenet_c3: (("table",), ()),
+    lenet_rbf: (("prototypes",), ()),
+    inception_3a: ((), (NAIVE, REDUCED)),
+}
+
+
+def needs(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The buffers and the other zoo networks that a zoo network's sections read (see :data:`NEEDS`)."""
+    found = [NEEDS.get(special, ((), ())) for special in specials_for(name)]
+    buffers = tuple(dict.fromkeys(b for bs, _ in found for b in bs))
+    networks = tuple(dict.fromkeys(n for _, ns in found for n in ns))
+    return buffers, networks
+
+
+def sections(report: Report, inputs: HandoutInputs) -> list[Section]:
     """The special sections of a report's handout (none for a network of the user's).
 
     Args:
         report: a traced network.
-        others: traces of other zoo networks at their default input; those missing are traced.
+        inputs: what the sections read besides the report, gathered before rendering.
 
     Returns:
         Its sections, in the order :data:`FAMILIES` lists them.
     """
-    from archstats_zoo import REGISTRY
-
-    name = report.spec.name
-    if name not in REGISTRY or REGISTRY.get(name) is not report.spec:
+    if not inputs.zoo:
         return []
-    known = dict(others or {})
-
-    def other(network: str) -> Analysis:
-        if network not in known:
-            from archstats.zoo import analyze_network
-
-            known[network] = analyze_network(network, None, report.analysis.device)
-        return known[network]
-
-    found = (special(report, other) for special in specials_for(name))
+    found = (special(report, inputs) for special in specials_for(report.spec.name))
     return [s for s in found if s is not None]
