@@ -86,7 +86,7 @@ def gather(
     Returns:
         The inputs, built once.
     """
-    from archstats.render.specials import needs
+    from archstats.render.sections.families import needs
 
     types = module_types(report)
     if not is_zoo(report):

@@ -1,12 +1,12 @@
-"""The handout's content: what the template is handed (html.context), the folded hierarchy, the special sections.
+"""The handout's content: what the template is handed (html.context), the folded hierarchy, the page.
 
 Expected numbers are closed forms or published figures, each with its source:
 - AlexNet (Krizhevsky et al. 2012, Sec. 3.5 and Fig. 2): 60,965,224 parameters (the
   article's total), conv2, conv4 and conv5 split across the two GPUs.
-- LeNet-5 (LeCun et al. 1998, Sec. II-B and Table I): C3's connection table.
-- Inception 3a (Szegedy et al. 2014, Table 1 and Fig. 2) on its 192×28×28 input.
-- ResNets (He et al. 2015, Table 1 and Sec. 4.2): blocks per stage, option B projections
-  (1×1 convolution and BatchNorm) for ResNet-18, option A (parameter-free) for CIFAR ResNets.
+- LeNet-5 (LeCun et al. 1998, Sec. II-B): 60,000 trainable parameters; the prototypes are a buffer.
+- ResNet-20 (He et al. 2015, Sec. 4.2): 3 basic blocks of 16 maps in its first stage.
+
+The family sections' figures are tested in tests/test_sections_<family>.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from torch import nn
 
 from archstats.analysis import analyze
 from archstats.handout_inputs import gather, module_types, render_handout
-from archstats.render import html, specials
+from archstats.render import html
 from archstats.render.charts.axes import needs_log
 from archstats.render.charts.layers import cumulative_shares, depth_svg, per_layer_svg
 from archstats.render.charts.svg import share_definitions
@@ -42,33 +42,6 @@ CONV = {
     "conv5": (3 * 3 * 192 + 1) * 256,
 }
 
-# LeNet-5, Table I: the S2 maps each C3 map reads, as the paper prints it (columns 0-15).
-TABLE_I = (
-    "X...XXX..XXXX.XX",
-    "XX...XXX..XXXX.X",
-    "XXX...XXX..X.XXX",
-    ".XXX..XXXX..X.XX",
-    "..XXX..XXXX.XX.X",
-    "...XXX..XXXX.XXX",
-)
-# C3's weights from Table I: 6 maps read 3 S2 maps, 9 read 4, one reads all 6 (5×5 kernels, one bias per map).
-C3_PARAMS = 6 * (5 * 5 * 3 + 1) + 9 * (5 * 5 * 4 + 1) + (5 * 5 * 6 + 1)
-C3_CONNECTIONS = C3_PARAMS * 10 * 10
-
-GRID = 28 * 28  # Inception 3a keeps its 28×28 grid in every branch
-NAIVE = {  # 1×1 64, 3×3 128, 5×5 32 over all 192 maps, and a max-pool without weights
-    "branch1": ((192 + 1) * 64, GRID * 192 * 64, 64),
-    "branch2": ((3 * 3 * 192 + 1) * 128, GRID * 3 * 3 * 192 * 128, 128),
-    "branch3": ((5 * 5 * 192 + 1) * 32, GRID * 5 * 5 * 192 * 32, 32),
-    "branch4": (0, 0, 192),
-}
-REDUCED = {  # Table 1's 3a: 64; 96 -> 128; 16 -> 32; pool -> 32
-    "branch1": ((192 + 1) * 64, GRID * 192 * 64, 64),
-    "branch2": ((192 + 1) * 96 + (3 * 3 * 96 + 1) * 128, GRID * (192 * 96 + 3 * 3 * 96 * 128), 128),
-    "branch3": ((192 + 1) * 16 + (5 * 5 * 16 + 1) * 32, GRID * (192 * 16 + 5 * 5 * 16 * 32), 32),
-    "branch4": ((192 + 1) * 32, GRID * 192 * 32, 32),
-}
-
 
 def _bn(channels: int) -> int:
     """BatchNorm's parameters: weight and bias (its running mean and variance are buffers)."""
@@ -82,12 +55,6 @@ def _context(report: Report) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def contexts(zoo_report: ZooReport) -> dict[str, dict[str, Any]]:
     return {name: _context(zoo_report(name)) for name in ("lenet5", "alexnet")}
-
-
-def _section(context: dict[str, Any], ident: str) -> specials.Section:
-    found = [s for s in context["specials"] if s.id == ident]
-    assert len(found) == 1, [s.id for s in context["specials"]]
-    return found[0]
 
 
 # -- at a glance and where the counts go -----------------------------------------------------
@@ -128,114 +95,6 @@ def test_receptive_field_growth_is_stated(contexts: dict[str, dict[str, Any]]) -
     # AlexNet: conv1 sees 11×11; pool5 sees 195×195 (article, receptive field section).
     assert contexts["alexnet"]["growth"].startswith("The receptive field grows from 11×11 at conv1")
     assert "195×195 at pool5" in contexts["alexnet"]["growth"]
-
-
-# -- the special sections --------------------------------------------------------------------
-
-
-def test_lenet_c3_grid_is_table_one(contexts: dict[str, dict[str, Any]]) -> None:
-    c3 = _section(contexts["lenet5"], "c3-table")
-    table = c3.data["table"]  # outputs x inputs, from the built module
-    assert [[table[o][i] for o in range(16)] for i in range(6)] == [[c == "X" for c in row] for row in TABLE_I]
-    assert c3.data["params"] == C3_PARAMS == 1_516
-    assert c3.data["connections"] == C3_CONNECTIONS == 151_600
-    rows = c3.tables[0].rows
-    assert [r[2] for r in rows] == [
-        f"6×(5×5×3+1) = {6 * 76}",
-        f"9×(5×5×4+1) = {9 * 101}",
-        f"1×(5×5×6+1) = {151}",
-    ]
-    assert c3.tables[0].foot[2] == "1,516"
-    assert "<svg" in c3.figure
-
-
-def test_lenet_prototypes_come_from_the_model_not_the_zeroed_trace(contexts: dict[str, dict[str, Any]]) -> None:
-    rbf = _section(contexts["lenet5"], "rbf-prototypes")
-    prototypes = rbf.data["prototypes"]
-    assert (rbf.data["width"], rbf.data["height"]) == (7, 12)  # LeCun et al. 1998, Sec. II-B: 7×12 bitmaps
-    assert len(prototypes) == 10 and all(len(p) == 84 for p in prototypes)
-    assert {v for p in prototypes for v in p} == {-1.0, 1.0}
-    assert len(set(prototypes)) == 10  # ten different digits, not the trace's zeros
-
-
-def test_alexnet_towers_are_read_from_the_groups(contexts: dict[str, dict[str, Any]]) -> None:
-    towers = _section(contexts["alexnet"], "towers")
-    assert towers.data["towers"] == 2
-    assert {name for name, g in towers.data["groups"].items() if g == 2} == {"conv2", "conv4", "conv5"}
-    # A one-tower conv2, conv4, conv5 would read all maps: twice the kernel weights of each.
-    saved = 5 * 5 * 48 * 256 + 3 * 3 * 192 * 384 + 3 * 3 * 192 * 256
-    assert towers.data["saved_params"] == saved
-    rows = {row[0]: row for row in towers.tables[0].rows}
-    assert rows["conv2"][4] == f"2×(5×5×48+1)×128 = {CONV['conv2']:,}"
-    assert rows["conv3"][2] == "all 256 maps of both towers"
-    assert rows["conv1"][2] == "all 3 maps of the input"
-
-
-@pytest.mark.parametrize("name", ["inception-3a", "inception-3a-naive"])
-def test_inception_3a_side_by_side(zoo_report: ZooReport, name: str) -> None:
-    section = _section(_context(zoo_report(name)), "inception-3a")
-    assert section.data["naive"] == NAIVE
-    assert section.data["reduced"] == REDUCED
-    naive_total = (sum(v[0] for v in NAIVE.values()), sum(v[1] for v in NAIVE.values()), 64 + 128 + 32 + 192)
-    reduced_total = (sum(v[0] for v in REDUCED.values()), sum(v[1] for v in REDUCED.values()), 256)
-    assert section.data["naive_totals"] == naive_total
-    assert section.data["reduced_totals"] == reduced_total
-
-
-def test_resnet_shortcuts_identity_and_projection(zoo_report: ZooReport) -> None:
-    section = _section(_context(zoo_report("resnet-18")), "shortcuts")
-    blocks = section.data["blocks"]
-    assert len(blocks) == 2 + 2 + 2 + 2  # He et al. 2015, Table 1: [2, 2, 2, 2] basic blocks
-    projections = {name: params for name, (kind, params) in blocks.items() if kind == "projection"}
-    # Option B where the maps double and the grid halves: a 1×1 convolution and BatchNorm.
-    expected = {
-        "layer2.0": 64 * 128 + _bn(128),
-        "layer3.0": 128 * 256 + _bn(256),
-        "layer4.0": 256 * 512 + _bn(512),
-    }
-    assert projections == expected
-    assert section.data["shortcut_params"] == sum(expected.values())
-    assert section.tables[0].foot[5] == f"{sum(expected.values()):,}"
-
-
-def test_cifar_resnet_shortcuts_are_parameter_free(zoo_report: ZooReport) -> None:
-    section = _section(_context(zoo_report("resnet-20")), "shortcuts")
-    kinds = [kind for kind, _ in section.data["blocks"].values()]
-    assert len(kinds) == 9  # 6n+2 = 20: n = 3 blocks per stage (He et al. 2015, Sec. 4.2)
-    assert kinds.count("parameter-free") == 2  # option A where stages 2 and 3 begin
-    assert section.data["shortcut_params"] == 0
-
-
-def test_gathering_reads_lenet5s_buffers_from_a_normal_build(zoo_report: ZooReport) -> None:
-    inputs = gather(zoo_report("lenet5"))
-    name, table = inputs.buffers["table"]
-    assert name == "C3" and len(table) == 16 and all(len(row) == 6 for row in table)
-    # LeCun et al. 1998, Table I: 6 maps read 3 of S2's maps, 9 read 4, 1 reads all 6.
-    assert sum(bool(v) for row in table for v in row) == 6 * 3 + 9 * 4 + 6
-    name, prototypes = inputs.buffers["prototypes"]
-    assert len(prototypes) == 10 and {len(row) for row in prototypes} == {7 * 12}  # Sec. II-B: 7×12 bitmaps
-    assert inputs.others == {}
-
-
-def test_gathering_takes_compared_networks_from_the_cache(zoo_report: ZooReport, monkeypatch: Any) -> None:
-    import archstats.zoo
-
-    def traced_again(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("a network in the cache was traced again")
-
-    cache = {"inception-3a-naive": zoo_report("inception-3a-naive").analysis}
-    reduced = zoo_report("inception-3a")
-    monkeypatch.setattr(archstats.zoo, "analyze_network", traced_again)
-    inputs = gather(reduced, cache)
-    # The report's own network is its own trace; the other one comes from the cache.
-    assert inputs.others == cache and inputs.buffers == {}
-
-
-def test_sections_by_family() -> None:
-    assert specials.specials_for("lenet5") == (specials.lenet_c3, specials.lenet_rbf)
-    assert specials.specials_for("alexnet") == (specials.alexnet_towers,)
-    assert specials.specials_for("resnet-1202") == (specials.resnet_shortcuts,)
-    assert specials.specials_for("vgg-d") == ()
 
 
 # -- the folded hierarchy --------------------------------------------------------------------

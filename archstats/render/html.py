@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from archstats.handout_inputs import HandoutInputs
     from archstats.ledger import Verdict
     from archstats.render.hierarchy import Block, Item, Run
+    from archstats.render.sections.base import Section
     from archstats.zoo import Report
 
 TEMPLATE = "handout.html.j2"
@@ -313,28 +314,11 @@ def _hierarchy(report: Report, module_types: Mapping[str, str]) -> dict[str, Any
     }
 
 
-def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
-    """The values the handout template shows, every number already formatted.
-
-    Args:
-        report: a traced network with its verdicts.
-        inputs: what the page shows besides the report (module types, the sections' buffers
-            and compared networks, the training record), from :func:`archstats.handout_inputs.gather`.
-
-    Returns:
-        The template's variables.
-    """
-    from archstats import __version__
-    from archstats.columns import DEFINITIONS
-    from archstats.render import reconcile, specials
-    from archstats.render.charts.layers import depth_svg, per_layer_svg
-    from archstats.render.charts.svg import share_definitions
-    from archstats.render.sections import training as training_section
-
+def _glance(report: Report) -> list[tuple[str, str, str]]:
+    """The at-a-glance rows: label, value, note."""
     spec, analysis = report.spec, report.analysis
     t = analysis.totals
-    paper = spec.citation
-    glance = [
+    return [
         ("input", fmt.shape(analysis.input_shape), f"batch first; {fmt.num(t.input_units)} units per sample"),
         ("output", fmt.sample_shape(analysis.output_shape), "per sample"),
         ("depth", str(t.depth), "weighted layers on the longest path"),
@@ -350,19 +334,47 @@ def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
         ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
     ]
-    hierarchy = _hierarchy(report, inputs.module_types)
-    sections = specials.sections(report, inputs)
+
+
+def _figures(report: Report, inputs: HandoutInputs) -> tuple[str, str, list[Section]]:
+    """The per-layer and depth figures and the family sections, each glyph defined once in the page."""
+    from archstats.render.charts.layers import depth_svg, per_layer_svg
+    from archstats.render.charts.svg import share_definitions
+    from archstats.render.sections.families import sections
+
+    analysis = report.analysis
+    found = sections(report, inputs)
     # In page order: the first figure that needs a glyph defines it for the others.
     figure, depth_figure, *drawings = share_definitions(
-        [per_layer_svg(analysis), depth_svg(analysis), *(s.figure for s in sections)]
+        [per_layer_svg(analysis), depth_svg(analysis), *(s.figure for s in found)]
     )
-    sections = [dataclasses.replace(s, figure=d) for s, d in zip(sections, drawings)]
+    return figure, depth_figure, [dataclasses.replace(s, figure=d) for s, d in zip(found, drawings)]
+
+
+def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
+    """The values the handout template shows, every number already formatted.
+
+    Args:
+        report: a traced network with its verdicts.
+        inputs: what the page shows besides the report (module types, the sections' buffers
+            and compared networks, the training record), from :func:`archstats.handout_inputs.gather`.
+
+    Returns:
+        The template's variables.
+    """
+    from archstats import __version__
+    from archstats.columns import DEFINITIONS
+    from archstats.render import reconcile
+    from archstats.render.sections import training as training_section
+
+    spec, analysis = report.spec, report.analysis
+    figure, depth_figure, sections = _figures(report, inputs)
     return {
         "network": analysis.network,
         "summary": spec.summary,
-        "paper": paper,
+        "paper": spec.citation,
         "year": spec.year,
-        "glance": glance,
+        "glance": _glance(report),
         "uncounted_total": fmt.ops_text(analysis.uncounted_ops),
         "definitions": [(_DEFINITION_TITLES.get(k, k.replace("_", " ")), v) for k, v in DEFINITIONS.items()],
         "figure": figure,
@@ -372,7 +384,7 @@ def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
         "conventions_unpriced": reconcile.unpriced(report),
         "growth": _growth(analysis),
         "never_ran": _never_ran(analysis),
-        "hierarchy": hierarchy,
+        "hierarchy": _hierarchy(report, inputs.module_types),
         "row_budget": ROW_BUDGET,
         "total": {"output": fmt.sample_shape(analysis.output_shape)}
         | {col.key: fmt.total_cell(analysis, col) for col in TABLE if col.total},
