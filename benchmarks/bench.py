@@ -150,7 +150,7 @@ def _totals(analysis: Any) -> dict[str, int]:
         "trainable_params": t.trainable_params,
         "connections": t.connections,
         "neurons": t.neurons,
-        "macs": t.macs,
+        "macs": t.fvcore_macs,
         "depth": t.depth,
         "rows": len(analysis.layers),
     }
@@ -282,6 +282,46 @@ def _phases(device: str, clock: Clock, out: str) -> dict[str, Any]:
     return {}
 
 
+def _count(args: argparse.Namespace, clock: Clock, memory: Memory) -> dict[str, Any]:
+    """One counting run (archstats on a zoo name or a built model, or a peer) and what it cost."""
+    import torch
+
+    import archstats_zoo  # noqa: F401  (the user's model code, imported by both sides before timing)
+
+    result: dict[str, Any] = {}
+    if clock.cuda:
+        torch.zeros(1, device=args.device)  # the CUDA context, outside every timer
+        torch.cuda.reset_peak_memory_stats()
+    if args.kind == "zoo":
+        zoo = clock.time("import", lambda: __import__("archstats.zoo", fromlist=["analyze_network"]))
+        kwargs = _engine_kwargs(zoo.analyze_network, args.engine)
+        memory.start()
+        analysis = clock.time("run", lambda: zoo.analyze_network(args.net, device=args.device, **kwargs))
+        result["counts"] = _totals(analysis)
+    elif args.kind == "built":
+        analysis_mod = clock.time("import", lambda: __import__("archstats.analysis", fromlist=["analyze"]))
+        kwargs = _engine_kwargs(analysis_mod.analyze, args.engine)
+        memory.start()
+        model, shape = _build(args.net, args.device, clock)
+        result["build_bytes"] = memory.rss() - memory.base
+        analysis = clock.time(
+            "run", lambda: analysis_mod.analyze(model, shape, device=args.device, name=args.net, **kwargs)
+        )
+        result["counts"] = _totals(analysis)
+    else:
+        memory.start()
+        model, shape = _build(args.net, args.device, clock)
+        result["build_bytes"] = memory.rss() - memory.base
+        result["counts"] = _peer(args.kind, model, shape, args.device, clock)
+    result["peak_bytes"] = memory.peak() - memory.base
+    result["peak_exact"] = memory.exact
+    if clock.cuda:
+        result["cuda_peak_bytes"] = int(torch.cuda.max_memory_allocated())
+    if args.net:
+        result["weight_bytes"] = _weight_bytes(args.net)
+    return result
+
+
 def worker(argv: Sequence[str]) -> int:
     """One measurement in this fresh process; prints ``@@bench {json}`` on stdout."""
     parser = argparse.ArgumentParser(prog="bench.py --worker")
@@ -294,7 +334,6 @@ def worker(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     result: dict[str, Any] = {}
     clock = Clock(cuda=args.device.startswith("cuda"))
-    memory = Memory()
     try:
         if args.kind == "phases":
             if args.threads:
@@ -306,41 +345,7 @@ def worker(argv: Sequence[str]) -> int:
             if args.threads:
                 torch.set_num_threads(args.threads)
             result["threads"] = torch.get_num_threads()
-            if args.kind == "probe":
-                result.update(_probe())
-            else:
-                import archstats_zoo  # noqa: F401  (the user's model code, imported by both sides before timing)
-
-                if clock.cuda:
-                    torch.zeros(1, device=args.device)  # the CUDA context, outside every timer
-                    torch.cuda.reset_peak_memory_stats()
-                if args.kind == "zoo":
-                    zoo = clock.time("import", lambda: __import__("archstats.zoo", fromlist=["analyze_network"]))
-                    kwargs = _engine_kwargs(zoo.analyze_network, args.engine)
-                    memory.start()
-                    analysis = clock.time("run", lambda: zoo.analyze_network(args.net, device=args.device, **kwargs))
-                    result["counts"] = _totals(analysis)
-                elif args.kind == "built":
-                    analysis_mod = clock.time("import", lambda: __import__("archstats.analysis", fromlist=["analyze"]))
-                    kwargs = _engine_kwargs(analysis_mod.analyze, args.engine)
-                    memory.start()
-                    model, shape = _build(args.net, args.device, clock)
-                    result["build_bytes"] = memory.rss() - memory.base
-                    analysis = clock.time(
-                        "run", lambda: analysis_mod.analyze(model, shape, device=args.device, name=args.net, **kwargs)
-                    )
-                    result["counts"] = _totals(analysis)
-                else:
-                    memory.start()
-                    model, shape = _build(args.net, args.device, clock)
-                    result["build_bytes"] = memory.rss() - memory.base
-                    result["counts"] = _peer(args.kind, model, shape, args.device, clock)
-                result["peak_bytes"] = memory.peak() - memory.base
-                result["peak_exact"] = memory.exact
-                if clock.cuda:
-                    result["cuda_peak_bytes"] = int(torch.cuda.max_memory_allocated())
-                if args.net:
-                    result["weight_bytes"] = _weight_bytes(args.net)
+            result.update(_probe() if args.kind == "probe" else _count(args, clock, Memory()))
     except Exception as error:  # a peer that cannot take a network is a result, not a crash
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         result["error"] = f"{type(error).__name__}: {first}"[:300]
@@ -997,10 +1002,7 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--worker"]:
-        return worker(argv[1:])
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench.py", description="archstats beside fvcore, FlopCounterMode, ptflops, thop and torchinfo."
     )
@@ -1024,7 +1026,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is given up (default 600)")
     parser.add_argument("--out", help="write the Markdown report here (e.g. benchmarks/RESULTS.md)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every run on stderr")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _plan(args: argparse.Namespace, probe_result: dict[str, Any]) -> Plan:
+    """What to measure, from the arguments and what the probe found installed."""
     reps = args.reps if args.reps is not None else (1 if args.quick else 5)
     targets = (
         frozenset(int(t) for t in args.targets)
@@ -1032,19 +1038,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else frozenset(range(1, 6) if args.quick else range(1, 7))
     )
     networks = args.networks or (QUICK_NETWORKS if args.quick else NETWORKS)
-    runner = Runner(args.threads, args.timeout, args.verbose)
-    started = time.perf_counter()
-
-    probe_result = runner.run(Job("probe", device=args.device))
-    if "error" in probe_result:
-        print(f"bench.py: the probe failed: {probe_result['error']}", file=sys.stderr)
-        return 1
     versions = probe_result["versions"]
     peers = tuple(p for p in (args.peers or PEERS) if versions.get(PEER_MODULES[p]) is not None or p == "flopcounter")
-    missing = [p for p in (args.peers or PEERS) if p not in peers]
-    if args.device == "cuda" and not probe_result.get("cuda"):
-        print("bench.py: --device cuda, but torch sees no CUDA device", file=sys.stderr)
-        return 2
     engines: dict[str, list[str | None]] = {}
     default: dict[str, str | None] = {}
     for label in ("zoo", "built"):
@@ -1054,7 +1049,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:  # both engines, and the default whatever it is called
             default[label] = str(found["default"])
             engines[label] = [*dict.fromkeys(["dispatch", "fvcore", default[label]])]
-    plan = Plan(
+    return Plan(
         networks=tuple(networks),
         depth_pair=QUICK_DEPTH_PAIR if args.quick else DEPTH_PAIR,
         memory_network=MEMORY_NETWORK if MEMORY_NETWORK in networks or not args.quick else networks[-1],
@@ -1066,50 +1061,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         reps=reps,
         all_reps=args.all_reps,
         all_cpus=args.all_cpus,
-        missing=tuple(missing),
+        missing=tuple(p for p in (args.peers or PEERS) if p not in peers),
     )
+
+
+def _time_imports(runner: Runner, device: str, timeout: float) -> str:
+    """``python -X importtime`` of one handout: what each import costs."""
+    with tempfile.TemporaryDirectory(prefix="archstats-bench-") as tmp:
+        cmd = [sys.executable, "-X", "importtime", "-m", "archstats.cli", "report", "alexnet",
+               "--html", f"{tmp}/out.html", "--device", device]  # fmt: skip
+        return subprocess.run(cmd, cwd=ROOT, env=runner.env, capture_output=True, text=True, timeout=timeout).stderr
+
+
+def _measure(plan: Plan, runner: Runner) -> None:
+    """Every planned run, ``plan.reps`` times, and the CPU references and ``report --all`` runs."""
     jobs = plan_jobs(plan)
     print(
-        f"bench.py: {len(jobs)} measurements x {reps} runs"
-        + (f"; not installed: {', '.join(missing)}" if missing else ""),
+        f"bench.py: {len(jobs)} measurements x {plan.reps} runs"
+        + (f"; not installed: {', '.join(plan.missing)}" if plan.missing else ""),
         file=sys.stderr,
     )
-    if 4 in targets:  # one untimed run: the page cache and .pyc files warm, like every later run
-        runner.run(target4_jobs(args.device)[2])
+    if 4 in plan.targets:  # one untimed run: the page cache and .pyc files warm, like every later run
+        runner.run(target4_jobs(plan.device)[2])
         runner.samples.clear()
-    for rep in range(reps if jobs else 0):
+    for rep in range(plan.reps if jobs else 0):
         rep_start = time.perf_counter()
         for job in jobs:
             runner.run(job)
-        print(f"bench.py: run {rep + 1}/{reps} took {time.perf_counter() - rep_start:.0f} s", file=sys.stderr)
-    if args.device != "cpu" and targets & {1, 2, 5}:
+        print(f"bench.py: run {rep + 1}/{plan.reps} took {time.perf_counter() - rep_start:.0f} s", file=sys.stderr)
+    if plan.device != "cpu" and plan.targets & {1, 2, 5}:
         for net in plan.networks:
-            runner.run(Job("zoo", net, default["zoo"], "cpu"))
-    if 6 in targets:
-        for _ in range(args.all_reps):
-            runner.run(all_job(args.device), cpus=args.all_cpus)
-    importtime = ""
-    if 4 in targets:
-        with tempfile.TemporaryDirectory(prefix="archstats-bench-") as tmp:
-            cmd = [
-                sys.executable,
-                "-X",
-                "importtime",
-                "-m",
-                "archstats.cli",
-                "report",
-                "alexnet",
-                "--html",
-                f"{tmp}/out.html",
-                "--device",
-                args.device,
-            ]
-            importtime = subprocess.run(
-                cmd, cwd=ROOT, env=runner.env, capture_output=True, text=True, timeout=args.timeout
-            ).stderr
-    if missing:
+            runner.run(Job("zoo", net, plan.default_engine["zoo"], "cpu"))
+    if 6 in plan.targets:
+        for _ in range(plan.all_reps):
+            runner.run(all_job(plan.device), cpus=plan.all_cpus)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--worker"]:
+        return worker(argv[1:])
+    args = _parser().parse_args(argv)
+    runner = Runner(args.threads, args.timeout, args.verbose)
+    started = time.perf_counter()
+    probe_result = runner.run(Job("probe", device=args.device))
+    if "error" in probe_result:
+        print(f"bench.py: the probe failed: {probe_result['error']}", file=sys.stderr)
+        return 1
+    if args.device == "cuda" and not probe_result.get("cuda"):
+        print("bench.py: --device cuda, but torch sees no CUDA device", file=sys.stderr)
+        return 2
+    plan = _plan(args, probe_result)
+    _measure(plan, runner)
+    importtime = _time_imports(runner, args.device, args.timeout) if 4 in plan.targets else ""
+    if plan.missing:
         print(
-            f"bench.py: not installed, not measured: {', '.join(missing)} (pip install -e '.[bench]')", file=sys.stderr
+            f"bench.py: not installed, not measured: {', '.join(plan.missing)} (pip install -e '.[bench]')",
+            file=sys.stderr,
         )
     text = render(plan, runner, probe_result, argv, time.perf_counter() - started, importtime)
     sys.stdout.write(text)
