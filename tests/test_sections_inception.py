@@ -40,7 +40,7 @@ def _sums(branches: dict[str, tuple[int, int, int]]) -> tuple[int, int, int]:
 
 
 def _branches(m: inception.Module) -> dict[str, tuple[int, int, int]]:
-    return {b.name: (b.params, b.macs, b.maps) for b in m.branches}
+    return {b.name: (b.params, b.fvcore_macs, b.maps) for b in m.branches}
 
 
 def test_modules_branch_by_branch(zoo_report: ZooReport) -> None:
@@ -49,9 +49,9 @@ def test_modules_branch_by_branch(zoo_report: ZooReport) -> None:
     c = inception.compare(naive, reduced, reduced)
     assert c is not None
     assert _branches(c.naive) == NAIVE and _branches(c.reduced) == REDUCED
-    assert (c.naive.params, c.naive.macs, c.naive.maps) == _sums(NAIVE)
-    assert (c.reduced.params, c.reduced.macs, c.reduced.maps) == _sums(REDUCED)
-    assert round(c.reduced.macs / 1e6) == 128  # Table 1's "ops" for 3a: 128M
+    assert (c.naive.params, c.naive.fvcore_macs, c.naive.maps) == _sums(NAIVE)
+    assert (c.reduced.params, c.reduced.fvcore_macs, c.reduced.maps) == _sums(REDUCED)
+    assert round(c.reduced.fvcore_macs / 1e6) == 128  # Table 1's "ops" for 3a: 128M
     assert c.naive.input_shape == c.reduced.input_shape == (192, 28, 28)
     # 3×3×192×128 MACs per position against 5×5×192×32 and 192×64.
     assert c.naive.branches[c.dearest].name == "branch2"

@@ -63,7 +63,7 @@ def test_prototypes_are_seven_by_twelve_bitmaps(zoo_report: ZooReport, buffers: 
     assert len(p.values) == 10 and p.levels == (-1.0, 1.0)
     assert len(set(p.values)) == 10  # ten different digits, not the trace's zeros
     assert (p.params, p.buffers) == (0, 10 * 84)  # fixed: a buffer, not parameters
-    assert p.connections == p.macs == 10 * 84  # one per prototype coordinate, no bias
+    assert p.connections == p.fvcore_macs == 10 * 84  # one per prototype coordinate, no bias
 
 
 def test_prototypes_not_seven_wide_are_not_drawn(zoo_report: ZooReport) -> None:

@@ -36,14 +36,14 @@ class Branch:
         steps: its layers as a diagram names them (``1×1 conv, 96``, ``3×3 max-pool``).
         maps: the maps it hands to the concatenation.
         params: its parameters.
-        macs: its MACs (fvcore's convention).
+        fvcore_macs: its MACs (fvcore's convention).
     """
 
     name: str
     steps: tuple[str, ...]
     maps: int
     params: int
-    macs: int
+    fvcore_macs: int
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ class Module:
         branches: its branches, in order.
         maps: the maps of its concatenated output.
         params: its parameters.
-        macs: its MACs.
+        fvcore_macs: its MACs (fvcore's convention).
     """
 
     input_shape: tuple[int, ...]
     branches: tuple[Branch, ...]
     maps: int
     params: int
-    macs: int
+    fvcore_macs: int
 
 
 def _step(r: Layer) -> str | None:
@@ -118,7 +118,7 @@ class Comparison:
     @property
     def own_is_reduced(self) -> bool:
         """Whether the network's own module counts as the reduced module traced alone."""
-        return self.own == (self.reduced.params, self.reduced.macs)
+        return self.own == (self.reduced.params, self.reduced.fvcore_macs)
 
 
 def compare(naive: Analysis, reduced: Analysis, network: Analysis) -> Comparison | None:
@@ -132,7 +132,7 @@ def compare(naive: Analysis, reduced: Analysis, network: Analysis) -> Comparison
     a, b = module(naive), module(reduced)
     if not a.branches or not b.branches:
         return None
-    dearest = max(range(len(a.branches)), key=lambda i: a.branches[i].macs)
+    dearest = max(range(len(a.branches)), key=lambda i: a.branches[i].fvcore_macs)
     own = None
     if network is not naive and network is not reduced:
         mine = [r for r in network.layers if r.name.startswith("inception_3a.")]
@@ -167,7 +167,7 @@ def _drawing(modules: Sequence[tuple[str, Module]]) -> Callable[[Figure], None]:
                     one_by_one = step.startswith(f"1{TIMES}1 ")
                     color = "#f0f2f5" if "pool" in step else ("#fbe3c8" if one_by_one else "#dce8f5")
                     shapes.box(ax, x, y, 0.9, 0.6, step, "", color, 6.5)
-                ax.text(x, -1.05, f"{b.params:,} p\n{b.macs / 1e6:,.1f} M MACs", ha="center", va="center",
+                ax.text(x, -1.05, f"{b.params:,} p\n{b.fvcore_macs / 1e6:,.1f} M MACs", ha="center", va="center",
                         fontsize=6, color="#333333")  # fmt: skip
 
     return draw
@@ -180,7 +180,7 @@ def _rows(c: Comparison) -> tuple[tuple[str, ...], ...]:
     naive, reduced = c.naive.branches, c.reduced.branches
 
     def cells(b: Branch | None) -> tuple[str, str, str]:
-        return (" → ".join(b.steps), fmt.num(b.params), fmt.num(b.macs)) if b else ("", "", "")
+        return (" → ".join(b.steps), fmt.num(b.params), fmt.num(b.fvcore_macs)) if b else ("", "", "")
 
     rows = []
     for i in range(max(len(naive), len(reduced))):
@@ -201,9 +201,9 @@ def _text(c: Comparison) -> tuple[str, ...]:
         f"pooled maps on whole, so its output has {a.maps:,} maps; 1×1 convolutions before the larger "
         f"kernels and after the pooling (Figure 2(b)) bring it to {b.maps:,}.",
         f"The reductions cut the parameters from {fmt.num(a.params)} to {fmt.num(b.params)} "
-        f"({b.params / a.params:.1%}) and the MACs from {fmt.num(a.macs)} to {fmt.num(b.macs)} "
-        f"({b.macs / a.macs:.1%}). The dearest naive branch, {worst.name} ({' → '.join(worst.steps)}), "
-        f"does {fmt.num(worst.macs)} MACs" + (f"; reduced, {fmt.num(reduced.macs)}." if reduced else "."),
+        f"({b.params / a.params:.1%}) and the MACs from {fmt.num(a.fvcore_macs)} to {fmt.num(b.fvcore_macs)} "
+        f"({b.fvcore_macs / a.fvcore_macs:.1%}). The dearest naive branch, {worst.name} ({' → '.join(worst.steps)}), "
+        f"does {fmt.num(worst.fvcore_macs)} MACs" + (f"; reduced, {fmt.num(reduced.fvcore_macs)}." if reduced else "."),
     ]
     if c.own is not None:
         text.append(
@@ -227,10 +227,10 @@ def inception_3a_section(report: Report, inputs: HandoutInputs) -> Section | Non
         f"all: {c.naive.maps:,} / {c.reduced.maps:,} maps out",
         "",
         fmt.num(c.naive.params),
-        fmt.num(c.naive.macs),
+        fmt.num(c.naive.fvcore_macs),
         "",
         fmt.num(c.reduced.params),
-        fmt.num(c.reduced.macs),
+        fmt.num(c.reduced.fvcore_macs),
     )
     return Section(
         id="inception-3a",

@@ -141,7 +141,7 @@ class Prototypes:
         buffers: the layer's traced buffer elements.
         params: its traced parameters.
         connections: its traced connections.
-        macs: its traced MACs.
+        fvcore_macs: its traced MACs (fvcore's convention).
     """
 
     layer: str
@@ -154,7 +154,7 @@ class Prototypes:
     buffers: int
     params: int
     connections: int
-    macs: int
+    fvcore_macs: int
 
     @property
     def features(self) -> int:
@@ -194,7 +194,7 @@ def prototypes(analysis: Analysis, layer: str, held: Rows) -> Prototypes | None:
         buffers=row.buffers,
         params=row.params,
         connections=row.connections,
-        macs=row.fvcore_macs,
+        fvcore_macs=row.fvcore_macs,
     )
 
 
@@ -319,7 +319,7 @@ def rbf_section(report: Report, inputs: HandoutInputs) -> Section | None:
         f"They are {len(p.values)}{TIMES}{features} = {fmt.num(len(p.values) * features)} fixed values, "
         f"never trained, held as a buffer rather than as parameters (traced: {fmt.num(p.buffers)} in buffers, "
         f"{fmt.num(p.params)} parameters); "
-        f"{name}'s {fmt.num(p.connections)} connections and {fmt.num(p.macs)} MACs are one per prototype "
+        f"{name}'s {fmt.num(p.connections)} connections and {fmt.num(p.fvcore_macs)} MACs are one per prototype "
         "coordinate, with no bias.",
     )
     return Section(
