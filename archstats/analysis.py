@@ -31,7 +31,7 @@ from archstats.counts import (
     sum_formula,
 )
 from archstats.engines import ENGINES, run
-from archstats.trace import ForwardError, ModuleTrace, RunTrace, Window
+from archstats.trace.forward import ForwardError, ModuleTrace, RunTrace, Window
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -129,7 +129,7 @@ def _load_report(
 ) -> Report:
     from archstats import zoo
     from archstats.loader import LoadError, is_target
-    from archstats.trace import ForwardError
+    from archstats.trace.forward import ForwardError
 
     if is_target(name):
         if inputs is None:
@@ -505,7 +505,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     for path in outputs.values():
         _check_writable(path)
     from archstats import timing
-    from archstats.trace import ForwardError
+    from archstats.trace.forward import ForwardError
 
     try:
         profile = timing.profile_network(

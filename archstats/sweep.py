@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from archstats import conventions
 from archstats.analysis import Analysis
 from archstats.counts import fmt_int
-from archstats.trace import ForwardError
+from archstats.trace.forward import ForwardError
 
 BYTES_PER_VALUE = 4  # float32
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAIN = """
 import time, torch
 from archstats.training.run import make_optimizer
-from archstats.training.step import loss_of
+from archstats.trace.step import loss_of
 from archstats.analysis import materialize
 from archstats_zoo import REGISTRY
 dev = torch.device({device!r})

@@ -27,7 +27,7 @@ from archstats.engines import run
 from archstats.engines.dispatch import IGNORED, SILENT_ARITHMETIC
 from archstats.rules import TABLE
 from archstats.rules.weighted import conv_macs, einsum_macs, linear_macs
-from archstats.trace import RunTrace
+from archstats.trace.forward import RunTrace
 from archstats.zoo import Report, analyze_network, spec
 from archstats_zoo import REGISTRY
 

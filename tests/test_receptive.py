@@ -1,4 +1,4 @@
-"""Receptive-field rules of archstats.receptive against closed forms and published claims.
+"""Receptive-field rules of archstats.trace.receptive against closed forms and published claims.
 
 The recurrence, for a window of kernel k, stride s, padding p, dilation d:
     size' = size + (k - 1) * d * jump,   jump' = jump * s,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from archstats.receptive import Field, expand, merge
+from archstats.trace.receptive import Field, expand, merge
 
 
 def conv(f: Field, k: int, s: int = 1, p: int = 0, d: int = 1, weighted: bool = True) -> Field:

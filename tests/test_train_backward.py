@@ -12,8 +12,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from archstats.rules import TABLE
 from archstats.rules.backward import convolution_backward_parts
+from archstats.trace.step import watch_step
 from archstats.training import train_network
-from archstats.training.step import watch_step
 from archstats_zoo import REGISTRY
 
 aten = torch.ops.aten

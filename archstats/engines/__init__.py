@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from archstats.trace import RunTrace
+    from archstats.trace.forward import RunTrace
 
 ENGINES: tuple[str, ...] = ("dispatch", "fvcore")
 DEFAULT = "dispatch"

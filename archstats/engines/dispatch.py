@@ -6,7 +6,7 @@ code makes into torch, before PyTorch decomposes them: ``F.linear`` is one
 ``aten::linear``, not the ``t`` and ``addmm`` that run. This engine counts those same
 calls in an ordinary forward pass.
 
-The recorder's ``TorchFunctionMode`` (:mod:`archstats.trace`) sees each call and hands it
+The recorder's ``TorchFunctionMode`` (:mod:`archstats.trace.forward`) sees each call and hands it
 to :class:`OpCounter`, which names it as jit would (``F.relu(x, inplace=True)`` is
 ``aten::relu_``, ``torch.conv2d`` is ``aten::_convolution``, ``F.batch_norm`` is
 ``aten::batch_norm``) and counts it by its rule in :mod:`archstats.rules`: fvcore's
@@ -54,7 +54,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from archstats.rules import TABLE
-from archstats.trace import Instrumented, RunTrace
+from archstats.trace.forward import Instrumented, RunTrace
 
 # Ops that do no arithmetic (shapes, copies, integer ops), as fvcore lists them; the
 # arithmetic it also lists (relu, relu_, clamp, clamp_, max) is uncounted instead.

@@ -41,7 +41,7 @@ from torch import nn
 from archstats import rules
 from archstats.engines.dispatch import SILENT_ARITHMETIC
 from archstats.rules.weighted import conv_macs
-from archstats.trace import ForwardError, Instrumented, RunTrace
+from archstats.trace.forward import ForwardError, Instrumented, RunTrace
 
 UNCOUNTED_PREFIX = "~"
 

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 import archstats.training.memory as mem
+from archstats.trace.step import StepTrace
 from archstats.training.run import DTYPES, Measured, step
-from archstats.training.step import StepTrace
 
 
 class TrainingError(ValueError):

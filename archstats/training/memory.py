@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archstats.training.step import StepTrace
+from archstats.trace.step import StepTrace
 
 OPTIMIZERS: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2}  # state tensors per parameter
 # What the per-tensor optimizer allocates on top, in parameters of the largest tensor:

@@ -1,6 +1,6 @@
 """A real training step on the device: weights, optimizer state and batch made, one step run and measured.
 
-The step is the one :func:`archstats.training.step.watch_step` counts, followed by the
+The step is the one :func:`archstats.trace.step.watch_step` counts, followed by the
 optimizer's update, so that counting costs one step. Its peak is measured as the device
 shows it: on CUDA the caching allocator's peak of allocated bytes above what it held
 before the weights were made; on the CPU the process's peak resident set (``VmHWM``, reset
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from archstats.training.step import StepTrace, watch_step
+from archstats.trace.step import StepTrace, watch_step
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,

@@ -29,8 +29,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from archstats.counts import WeightedOp, cdist_op, conv_op, linear_op
-from archstats.receptive import Field, expand, merge
 from archstats.rules.elementwise import DROPOUT, elementwise_ops
+from archstats.trace.receptive import Field, expand, merge
 
 
 class CallCounter(Protocol):
