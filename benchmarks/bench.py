@@ -1097,6 +1097,17 @@ def _measure(plan: Plan, runner: Runner) -> None:
             runner.run(all_job(plan.device), cpus=plan.all_cpus)
 
 
+# A section that another benchmark writes between its own markers (see _sections.py).
+_MARKED = re.compile(r"<!-- ([\w-]+) -->\n.*?<!-- /\1 -->\n?", re.S)
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write this run's report to ``path``, keeping the marked sections the other benchmarks wrote there."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = [m[0].rstrip() + "\n" for m in _MARKED.finditer(old)]
+    path.write_text("\n".join([text.rstrip() + "\n", *kept]), encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
@@ -1122,7 +1133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(plan, runner, probe_result, argv, time.perf_counter() - started, importtime)
     sys.stdout.write(text)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_report(Path(args.out), text)
         print(f"bench.py: wrote {args.out}", file=sys.stderr)
     return 0
 

@@ -31,3 +31,16 @@ def test_worker_counts_lenet5(kind: str) -> None:
     assert "error" not in result, result.get("error")
     assert result["counts"]["params"] == 60_000
     assert result["phases"]["run"] > 0
+
+
+def test_the_report_keeps_the_sections_other_benchmarks_wrote(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        from bench import write_report
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    out = tmp_path / "RESULTS.md"
+    marked = "<!-- train_time_cpu -->\n## one step\n| a | b |\n<!-- /train_time_cpu -->\n"
+    out.write_text("# old run\nold figures\n\n" + marked + "\nnotes by hand on the old run\n", encoding="utf-8")
+    write_report(out, "# new run\nnew figures\n")
+    assert out.read_text(encoding="utf-8") == "# new run\nnew figures\n\n" + marked
