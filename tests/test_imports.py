@@ -53,11 +53,16 @@ def test_a_meta_built_network_gets_its_storage_without_sympy() -> None:
 
 def test_every_package_folder_is_installed() -> None:
     # pyproject.toml lists its packages (the zoo's folder models/ installs as archstats_zoo,
-    # which discovery cannot find): a package folder missing there is missing from a wheel.
+    # which discovery cannot find): a folder missing there is missing from a wheel.
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    folders = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "archstats").rglob("__init__.py")}
+    # Every folder with files in it, code or data (the claims, the templates): each is a package to setuptools.
+    folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "archstats").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     assert set(config["packages"]) == folders | {"archstats_zoo"}
     assert config["package-dir"] == {"archstats_zoo": "models"}
 
