@@ -204,10 +204,7 @@ _EXPORTS: dict[str, str] = {
 
 
 def _renderer(kind: str) -> Callable[[Report], str]:
-    if kind == "html":
-        from archstats.handout_inputs import render_handout
-
-        return render_handout
+    """The renderer of a table export; the handout is rendered with its gathered inputs (cmd_report)."""
     if kind == "latex":
         from archstats.render import latex
 

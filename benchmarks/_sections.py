@@ -1,9 +1,17 @@
-"""Write one benchmark's section of RESULTS.md between its own markers, leaving the rest as it is."""
+"""Sections of RESULTS.md that one benchmark writes between its own markers, leaving the rest as it is."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+# A whole marked section: ``<!-- name -->`` ... ``<!-- /name -->``.
+MARKED = re.compile(r"<!-- ([\w-]+) -->\n.*?<!-- /\1 -->\n?", re.S)
+
+
+def marked_sections(text: str) -> list[str]:
+    """Every marked section of ``text``, markers included, each ending in one newline."""
+    return [m[0].rstrip() + "\n" for m in MARKED.finditer(text)]
 
 
 def replace_section(path: Path, name: str, text: str) -> None:

@@ -29,6 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from _sections import marked_sections  # benchmarks/, the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "@@bench "
 
@@ -1097,15 +1099,10 @@ def _measure(plan: Plan, runner: Runner) -> None:
             runner.run(all_job(plan.device), cpus=plan.all_cpus)
 
 
-# A section that another benchmark writes between its own markers (see _sections.py).
-_MARKED = re.compile(r"<!-- ([\w-]+) -->\n.*?<!-- /\1 -->\n?", re.S)
-
-
 def write_report(path: Path, text: str) -> None:
     """Write this run's report to ``path``, keeping the marked sections the other benchmarks wrote there."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = [m[0].rstrip() + "\n" for m in _MARKED.finditer(old)]
-    path.write_text("\n".join([text.rstrip() + "\n", *kept]), encoding="utf-8")
+    path.write_text("\n".join([text.rstrip() + "\n", *marked_sections(old)]), encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

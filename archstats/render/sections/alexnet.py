@@ -76,7 +76,7 @@ def _rows(t: Towers) -> tuple[tuple[str, ...], ...]:
     rows: list[tuple[str, ...]] = []
     for r in t.layers:
         op, g = r.ops[0], t.groups[r.name]
-        kernel = TIMES.join(str(d) for d in op.kernel) if op.kernel else ""
+        kernel = fmt.shape(op.kernel)
         reads = op.fan_in_maps if op.kind == "conv" else op.fan_in
         weights = f"{kernel}{TIMES}{reads}" if kernel else str(reads)
         if g > 1:
@@ -91,12 +91,13 @@ def _rows(t: Towers) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def _drawing(layers: Sequence[Layer], towers: int, input_shape: Sequence[int]) -> Callable[[Figure], None]:
+def _drawing(t: Towers, input_shape: Sequence[int]) -> Callable[[Figure], None]:
+    layers, towers = t.layers, t.towers
     w, h = 0.62, 0.62
 
     def column(ax: Axes, c: int, layer: Layer, sources: list[float]) -> list[float]:
         """Layer ``c``'s boxes, one per tower or one whole, and the lines into them; returns their heights."""
-        g, op = groups(layer), layer.ops[0]
+        g, op = t.groups[layer.name], layer.ops[0]
         middle = (towers - 1) / 2 + 0.5
         # The towers hold half of each layer's maps; the last layer, the classes, is drawn whole.
         split = c < len(layers) and op.maps % towers == 0
@@ -106,17 +107,17 @@ def _drawing(layers: Sequence[Layer], towers: int, input_shape: Sequence[int]) -
                 parse_math=False)  # fmt: skip
         ax.text(x, towers + 0.2, reads, ha="center", va="center", fontsize=6, color="#8a5a00" if g > 1 else "#1f4c80")
         grid = fmt.shape(layer.output_shape[2:]) if layer.output_shape and len(layer.output_shape) > 2 else ""
-        targets = [towers - 1 - t + 0.5 for t in range(towers)] if split else [middle]
+        targets = [towers - 1 - i + 0.5 for i in range(towers)] if split else [middle]
         for y in targets:
             color = "#dce8f5" if op.kind == "conv" else "#f6e3d2"
             shapes.box(ax, x, y, w, h, f"{op.maps // len(targets):,}", grid, color, 7)
         # From each box of the column before: within a tower for a grouped layer, to every box for a dense one.
         for s_i, s in enumerate(sources):
-            for t_i, t in enumerate(targets):
+            for t_i, y in enumerate(targets):
                 within = len(sources) == len(targets) and s_i == t_i
                 if g > 1 and not within:
                     continue
-                ax.plot([x - 1 + w / 2, x - w / 2], [s, t], color="#5b6570", linewidth=0.7,
+                ax.plot([x - 1 + w / 2, x - w / 2], [s, y], color="#5b6570", linewidth=0.7,
                         alpha=0.9 if within or len(sources) == 1 or len(targets) == 1 else 0.45)  # fmt: skip
         return targets
 
@@ -157,7 +158,7 @@ def towers_section(report: Report, inputs: HandoutInputs) -> Section | None:
         id="towers",
         title=f"The {t.towers} towers",
         text=text,
-        figure=drawn(_drawing(t.layers, t.towers, analysis.input_shape), (7.2, 1.9)),
+        figure=drawn(_drawing(t, analysis.input_shape), (7.2, 1.9)),
         caption="Maps per tower, layer by layer, with the output grid under each count: straight lines stay within "
         "a tower (grouped layers), crossing lines join the towers (dense layers).",
         tables=(

@@ -69,11 +69,11 @@ def _step(r: Layer) -> str | None:
     """A branch's row as a diagram names it, or None for a row it leaves out (an activation)."""
     if r.weighted:
         op = r.ops[0]
-        return f"{TIMES.join(str(d) for d in op.kernel)} conv, {op.maps}"
+        return f"{fmt.shape(op.kernel)} conv, {op.maps}"
     if r.windows:
         w = r.windows[0]
         kind = "max-pool" if "max" in w.op or "Max" in r.type else "pool"
-        return f"{TIMES.join(str(d) for d in w.kernel)} {kind}"
+        return f"{fmt.shape(w.kernel)} {kind}"
     return None
 
 

@@ -253,7 +253,7 @@ def _bitmaps(values: Sequence[Sequence[float]], width: int, height: int) -> Call
 
 
 def _c3_rows(c3: ConnectionTable) -> tuple[tuple[str, ...], ...]:
-    k = TIMES.join(str(d) for d in c3.kernel)
+    k = fmt.shape(c3.kernel)
     return tuple(
         (
             f"{r.maps[0]}–{r.maps[-1]}" if len(r.maps) > 1 else str(r.maps[0]),
@@ -266,7 +266,7 @@ def _c3_rows(c3: ConnectionTable) -> tuple[tuple[str, ...], ...]:
 
 
 def _c3_text(c3: ConnectionTable) -> tuple[str, ...]:
-    name, k = c3.layer, TIMES.join(str(d) for d in c3.kernel)
+    name, k = c3.layer, fmt.shape(c3.kernel)
     same = (c3.params, c3.connections) == (c3.traced_params, c3.traced_connections)
     return (
         f"Each of {name}'s {len(c3.table)} maps reads only some of the {len(c3.table[0])} maps of {c3.source}: "

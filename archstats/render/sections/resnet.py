@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from archstats.handout_inputs import HandoutInputs
     from archstats.zoo import Report
 
-TIMES = fmt.TIMES
 KINDS = ("identity", "projection", "parameter-free")
 
 
@@ -162,7 +161,7 @@ def _step(r: Layer) -> str:
     if r.weighted and r.windows:
         w = r.windows[0]
         stride = f", /{w.stride[0]}" if w.stride and max(w.stride) > 1 else ""
-        return f"conv {TIMES.join(str(d) for d in w.kernel)}, {r.ops[0].maps}{stride}"
+        return f"conv {fmt.shape(w.kernel)}, {r.ops[0].maps}{stride}"
     if r.weighted:
         return f"{r.ops[0].kind} {r.ops[0].maps}"
     if r.windows:
