@@ -18,6 +18,7 @@ import pytest
 
 from archstats.handout_inputs import render_handout
 from archstats.render import exports, terminal
+from archstats.render.charts.axes import label_room, text_width
 from archstats.render.charts.layers import per_layer_svg
 from archstats.zoo import Report, report
 
@@ -309,3 +310,11 @@ def test_renderers_import_no_heavy_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_label_room_is_whole_points_at_least_the_widest_label() -> None:
+    labels = ["conv1", "layer4.2.conv3", "fc"]
+    widest = max(text_width(label, 6.0) for label in labels)
+    room = label_room(labels, 6.0) * 72
+    assert room == round(room) and widest <= room < widest + 1
+    assert label_room([], 6.0) == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -118,6 +119,18 @@ def test_handout_is_fresh(name: str, zoo_report: ZooReport, training_record: Cal
     if differing:
         pytest.skip(f"bytes not compared: {differing}")
     _same_bytes(REPORTS / f"{name}.html", render_handout(zoo_report(name), training=training_record(name)))
+
+
+def test_figures_are_sized_in_round_points() -> None:
+    # A size such as 185.009063 (a label's width, 17.9690625 points, in it) leaves edges on
+    # the last digit the SVG writes, where CPUs round apart and the bytes above with them.
+    odd = {
+        f"{path.name}: {box}"
+        for path in REPORTS.glob("*.html")
+        for box in re.findall(r'viewBox="([^"]*)"', path.read_text(encoding="utf-8"))
+        if any(len(number.partition(".")[2]) > 2 for number in box.split())
+    }
+    assert not odd, sorted(odd)
 
 
 def test_index_is_fresh(zoo_index: str) -> None:

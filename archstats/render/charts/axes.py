@@ -36,8 +36,14 @@ def count_axis(axis: Any, log: bool) -> None:
 
 
 def label_room(labels: Sequence[str], size: float) -> float:
-    """Inches that the longest of ``labels`` takes at ``size`` points."""
-    return max((text_width(label, size) for label in labels), default=0.0) / 72
+    """Inches that the longest of ``labels`` takes at ``size`` points, in whole points.
+
+    Whole points keep a figure sized by its labels at round coordinates: a width such as
+    17.9690625 points puts edges on the last digit that the SVG writes, where one CPU's
+    floating-point rounding differs from another's and the bytes of a handout with them.
+    """
+    widest = max((text_width(label, size) for label in labels), default=0.0)
+    return math.ceil(widest) / 72
 
 
 def si(value: float, _position: float = 0) -> str:
