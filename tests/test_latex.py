@@ -185,3 +185,17 @@ def test_table_compiles(zoo_report: ZooReport, tmp_path: Path, name: str) -> Non
         timeout=120,
     )
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_the_cost_column_counts_under_the_convention_picked(zoo_report: ZooReport) -> None:
+    # LeNet-5's C1: 6 maps of 28x28, each unit 5x5 multiply-adds (LeCun et al. 1998, Sec. II-B).
+    c1_multiply_adds = 6 * 28 * 28 * 5 * 5
+    r = dataclasses.replace(zoo_report("lenet5"), convention="flops")
+    table = latex.to_latex(r)
+    header = _header(table)
+    assert header[header.index("FLOPs")] == "FLOPs" and "MACs" not in header
+    c1 = dict(zip(header, next(row for row in _rows(table) if row[0] == "C1")))
+    assert _int(c1["FLOPs"]) == 2 * c1_multiply_adds
+    assert "FLOPs (the flops convention" in table
+    total = dict(zip(header, _rows(table)[-1]))
+    assert _int(total["FLOPs"]) == 2 * exports.to_dict(r)["totals"]["multiply_adds"]

@@ -241,6 +241,19 @@ def test_markdown_shows_derivations_and_escapes(reports: dict[str, Report]) -> N
     assert "a\\|b" in text
 
 
+def test_markdown_cost_column_counts_under_the_convention_picked() -> None:
+    r = dataclasses.replace(report("resnet-18", device="cpu"), convention="macs")
+    header, _, *body = [line for line in _section(exports.to_markdown(r), "Layers") if line.startswith("|")]
+    titles = [cell.strip() for cell in header.strip("|").split("|")]
+    assert "mult-adds" in titles and "MACs" not in titles
+    cells = {row.split("|")[1].strip(): row.split("|")[1:-1] for row in body}
+    cost = titles.index("mult-adds")
+    # conv1: 64 maps of 112x112, each unit 7x7x3 multiply-adds (He et al. 2015, Table 1);
+    # bn1 adds none under macs (fvcore counts 2 per element).
+    assert cells["conv1"][cost].strip() == f"{64 * 112 * 112 * 7 * 7 * 3:,}"
+    assert cells["bn1"][cost].strip() == "0"
+
+
 # -- terminal ---------------------------------------------------------------------------
 
 

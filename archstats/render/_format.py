@@ -66,6 +66,36 @@ def cell(layer: Layer, column: Column, zero: str | None = None) -> str:
     return str(value)
 
 
+# The printed tables' cost column: ``--convention`` picks what it counts (fvcore's MACs by default).
+COST = "macs"
+
+
+def title(column: Column, convention: str) -> str:
+    """A printed table's heading of ``column``: the cost column's names the convention."""
+    from archstats import conventions
+
+    return conventions.get(convention).column if column.key == COST else column.title
+
+
+def table_cell(layer: Layer, column: Column, convention: str, zero: str | None = None) -> str:
+    """As :func:`cell`, the cost column's figure counted under ``convention``."""
+    if column.key != COST:
+        return cell(layer, column, zero)
+    from archstats import conventions
+
+    value = conventions.of_layer(layer, convention)
+    return zero if zero is not None and not value else num(value)
+
+
+def table_total(analysis: Analysis, column: Column, convention: str) -> str:
+    """As :func:`total_cell`, the cost column's total counted under ``convention``."""
+    if column.key != COST:
+        return total_cell(analysis, column)
+    from archstats import conventions
+
+    return num(conventions.total(analysis.layers, convention))
+
+
 def total_cell(analysis: Analysis, column: Column) -> str:
     """A cell of a printed table's totals row: ``total`` under the names, the network's output, its totals."""
     if column.key == "name":

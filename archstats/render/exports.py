@@ -169,12 +169,15 @@ def _derivation(layer: Layer) -> str:
 
 
 # The Markdown table: the printed table's columns, then each layer's derivations and what was not counted.
-_MD_HEADERS = [*(col.title for col in TABLE), column("formula").title, column("uncounted_ops").title]
 _MD_RIGHT = [*(col.format == "count" for col in TABLE), False, False]
 
 
-def _layer_row(layer: Layer) -> list[str]:
-    cells = [fmt.cell(layer, col) for col in TABLE]
+def _md_headers(convention: str) -> list[str]:
+    return [*(fmt.title(col, convention) for col in TABLE), column("formula").title, column("uncounted_ops").title]
+
+
+def _layer_row(layer: Layer, convention: str) -> list[str]:
+    cells = [fmt.table_cell(layer, col, convention) for col in TABLE]
     return [*(_md(c) for c in cells), _md(_derivation(layer)), _md(fmt.ops_text(layer.uncounted_ops))]
 
 
@@ -218,7 +221,8 @@ def to_markdown(report: Report) -> str:
     ]
     lines += [f"- note: {_md(note)}" for note in analysis.notes]
     lines += ["", "## Layers", ""]
-    lines += pipe_table(_MD_HEADERS, [_layer_row(layer) for layer in analysis.layers], _MD_RIGHT)
+    rows = [_layer_row(layer, report.convention) for layer in analysis.layers]
+    lines += pipe_table(_md_headers(report.convention), rows, _MD_RIGHT)
     lines += ["", "## Claims", ""]
     note = fmt.claims_note(report)
     if note:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from archstats import conventions
 from archstats.columns import TABLE
 from archstats.render import _format as fmt
 
@@ -12,7 +13,8 @@ if TYPE_CHECKING:
     from archstats.analysis import Layer
     from archstats.zoo import Report
 
-# The printed table's columns, and its totals row under the same rule.
+# The printed table's columns under the default convention (the cost column's heading names
+# the convention picked), and its totals row under the same rule.
 COLUMNS = tuple(col.title for col in TABLE)
 _ALIGN = "".join("r" if col.format == "count" else "l" for col in TABLE)
 # Up to this many layers the table is a float that fits one page in \small type;
@@ -46,9 +48,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _row(layer: Layer) -> list[str]:
+def _row(layer: Layer, convention: str) -> list[str]:
     # As in the handout: a dash where the layer adds nothing to a count.
-    return [escape(fmt.cell(layer, col, zero="--")) for col in TABLE]
+    return [escape(fmt.table_cell(layer, col, convention, zero="--")) for col in TABLE]
+
+
+def _cost(convention: str) -> str:
+    """What the caption calls the cost column: fvcore's MACs unless ``--convention`` picked another count."""
+    if convention == conventions.DEFAULT:
+        return "multiply-accumulates (MACs)"
+    chosen = conventions.get(convention)
+    return f"{chosen.column} (the {chosen.name} convention: {chosen.summary})"
 
 
 def to_latex(report: Report) -> str:
@@ -67,12 +77,13 @@ def to_latex(report: Report) -> str:
     import pandas as pd
 
     analysis = report.analysis
-    total = [escape(fmt.total_cell(analysis, col)) for col in TABLE]
-    rows = [_row(layer) for layer in analysis.layers] + [total]
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    convention = report.convention
+    total = [escape(fmt.table_total(analysis, col, convention)) for col in TABLE]
+    rows = [_row(layer, convention) for layer in analysis.layers] + [total]
+    table = pd.DataFrame(rows, columns=[escape(fmt.title(col, convention)) for col in TABLE])
     longtable = len(analysis.layers) >= LONGTABLE_FROM
     caption = (
-        f"{analysis.network}: per-layer parameters, connections, neurons and multiply-accumulates (MACs) "
+        f"{analysis.network}: per-layer parameters, connections, neurons and {_cost(convention)} "
         f"per sample, input {fmt.shape(analysis.input_shape)}; RF: receptive field. "
         "Counted by archstats from the traced network."
     )

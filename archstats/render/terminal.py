@@ -8,15 +8,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archstats import conventions
-from archstats.columns import TABLE, Column
+from archstats.columns import TABLE
 from archstats.render import _format as fmt
 
 if TYPE_CHECKING:
     from archstats.analysis import Analysis, Layer
     from archstats.zoo import Report
 
-# The printed table's columns; the MACs column shows the cost under the convention picked.
-_COST = "macs"
 _RIGHT = tuple(col.format == "count" for col in TABLE)
 _GAP = "  "
 _INDENT = "    "
@@ -24,28 +22,17 @@ _MIN_WIDTH = 60
 _CLAIM_LINES = 3  # the rest of a long explanation is in the HTML and JSON
 
 
-def _count(value: int) -> str:
-    # A dash reads faster than a column of zeros on activations and pooling.
-    return fmt.num(value) if value else "–"
-
-
-def _cell(layer: Layer, col: Column, convention: str) -> str:
-    if col.key == _COST:
-        return _count(conventions.of_layer(layer, convention))
-    return fmt.cell(layer, col, zero="–")
-
-
 def _row(layer: Layer, convention: str) -> tuple[str, ...]:
-    return tuple(_cell(layer, col, convention) for col in TABLE)
+    # A dash reads faster than a column of zeros on activations and pooling.
+    return tuple(fmt.table_cell(layer, col, convention, zero="–") for col in TABLE)
 
 
 def _total_row(analysis: Analysis, convention: str) -> tuple[str, ...]:
-    cost = fmt.num(conventions.total(analysis.layers, convention))
-    return tuple(cost if col.key == _COST else fmt.total_cell(analysis, col) for col in TABLE)
+    return tuple(fmt.table_total(analysis, col, convention) for col in TABLE)
 
 
 def _headers(convention: str) -> tuple[str, ...]:
-    return tuple(conventions.get(convention).column if col.key == _COST else col.title for col in TABLE)
+    return tuple(fmt.title(col, convention) for col in TABLE)
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
