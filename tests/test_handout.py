@@ -243,3 +243,31 @@ def test_handout_figures_are_fast_and_small_for_a_deep_network(zoo_report: ZooRe
     svg = per_layer_svg(analysis)
     # No text per layer past 40: the figure's size does not grow with the layers.
     assert svg.count("<use") < 600 < weighted * 6
+
+
+def test_the_layer_table_counts_under_the_convention_picked(zoo_report: ZooReport) -> None:
+    r = dataclasses.replace(zoo_report("resnet-18"), convention="macs")
+    context = _context(r)
+    assert context["cost_title"] == "mult-adds" and "macs convention" in context["cost_note"]
+    rows = {row["name"]: row for part in context["hierarchy"]["parts"] for row in part["rows"]}
+    # conv1: 64 maps of 112x112, each unit 7x7x3 multiply-adds (He et al. 2015, Table 1); bn1 none
+    # under macs, where fvcore counts 2 per element.
+    assert rows["conv1"]["macs"] == f"{64 * 112 * 112 * 7 * 7 * 3:,}" and rows["bn1"]["macs"] == "–"
+    # torchvision documents resnet18 at 1.814 GFLOPS (multiply-adds: ResNet18_Weights.IMAGENET1K_V1).
+    assert round(int(context["total"]["macs"].replace(",", "")) / 1e9, 3) == 1.814
+    (chosen,) = [row for row in context["conventions"] if row["chosen"]]
+    assert chosen["name"] == "macs" and chosen["column"] == "mult-adds"
+    # A stage folds under the same count: layer1 is two basic blocks of two 3x3 convolutions on 64 maps of 56x56.
+    folds = {part["fold"]["name"]: part["fold"] for part in context["hierarchy"]["parts"] if part["fold"]}
+    assert folds["layer1"]["macs"] == f"{2 * 2 * 64 * 56 * 56 * 3 * 3 * 64:,}"
+    # The default page names fvcore's MACs and adds no note.
+    default = _context(zoo_report("resnet-18"))
+    assert default["cost_title"] == "MACs" and default["cost_note"] == ""
+
+
+def test_one_repeated_block_is_said_in_the_singular(zoo_report: ZooReport) -> None:
+    page = render_handout(zoo_report("resnet-18"))
+    # resnet-18's layer1 holds two identical basic blocks: one run, its second block repeating the
+    # first. Each later stage opens with a block that halves the grid, which the next does not repeat.
+    assert "(1 block here repeats the one before;" in page
+    assert "blocks here repeat" not in page

@@ -6,7 +6,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archstats.columns import TABLE
+from archstats import conventions
+from archstats.columns import TABLE, column
 from archstats.render import _format as fmt
 from archstats.render.page import authors, environment, title
 
@@ -60,7 +61,13 @@ def _jump(layer: Layer) -> str:
     return str(layer.jump[0]) if len(set(layer.jump)) == 1 else fmt.shape(layer.jump)
 
 
-def _layer(layer: Layer) -> dict[str, Any]:
+def _cost(layer: Layer, convention: str) -> tuple[str, str]:
+    """A layer's cost cell under ``convention`` and its derivation (fvcore's, shown where it is the same figure)."""
+    value = conventions.of_layer(layer, convention)
+    return _count(value), _derivation(layer, fmt.COST) if value == layer.fvcore_macs else ""
+
+
+def _layer(layer: Layer, convention: str) -> dict[str, Any]:
     notes = [f"{fmt.num(layer.frozen_params)} frozen"] if layer.frozen_params else []
     if layer.buffers:
         notes.append(f"+{fmt.num(layer.buffers)} in buffers")
@@ -74,9 +81,11 @@ def _layer(layer: Layer) -> dict[str, Any]:
         "weighted": layer.weighted,
         "output": fmt.sample_shape(layer.output_shape),
         "output_formula": _derivation(layer, "output"),
-        # The printed table's counts by their keys (params, connections, neurons, macs), each with its derivation.
+        # The printed table's counts by their keys (params, connections, neurons, macs), each with its derivation;
+        # the cost column (key macs) under the convention picked.
         **{col.key: _count(col.value(layer)) for col in TABLE if col.format == "count"},
         **{f"{col.key}_formula": _derivation(layer, col.key) for col in TABLE if col.format == "count"},
+        **dict(zip((fmt.COST, f"{fmt.COST}_formula"), _cost(layer, convention))),
         "params_note": params_note,
         "rf": fmt.receptive_field(layer),
         "jump": _jump(layer),
@@ -223,8 +232,8 @@ def _never_ran(analysis: Analysis) -> str:
     )
 
 
-def _summary(item: Block | Run, level: int) -> dict[str, Any]:
-    """The row of a block or a run: what it is and its totals, summed from its rows."""
+def _summary(item: Block | Run, level: int, convention: str) -> dict[str, Any]:
+    """The row of a block or a run: what it is and its totals, summed from its rows (the cost under ``convention``)."""
     from archstats.render.hierarchy import Run, sums
 
     total = sums(item.layers)
@@ -242,7 +251,7 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
         "params_note": f"+{fmt.num(total.buffers)} in buffers" if total.buffers else "",
         "connections": _count(total.connections),
         "neurons": _count(total.neurons),
-        "macs": _count(total.fvcore_macs),
+        "macs": _count(conventions.total(item.layers, convention)),
         "params_formula": "",
         "connections_formula": "",
         "neurons_formula": "",
@@ -260,11 +269,13 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
             + (f" … {last.name} repeat" if n > 2 else " repeats")
             + f" them with the same counts (receptive fields grow to {fmt.receptive_field(last.output)} at {last.name}).",
         )
-        for key, attribute in (("params",) * 2, ("connections",) * 2, ("neurons",) * 2, ("macs", "fvcore_macs")):
-            one, all_ = getattr(each, attribute), getattr(total, attribute)
+        for key, one, all_ in (
+            *((key, getattr(each, key), getattr(total, key)) for key in ("params", "connections", "neurons")),
+            (fmt.COST, conventions.total(first.layers, convention), conventions.total(item.layers, convention)),
+        ):
             if one and one * n == all_:
                 row[f"{key}_formula"] = f"{n}{fmt.TIMES}{fmt.num(one)} = {fmt.num(all_)}"
-        row["parts"] = _parts(first.items, level, item.depth + 1)
+        row["parts"] = _parts(first.items, level, convention, item.depth + 1)
     else:
         row.update(
             kind="block",
@@ -274,22 +285,22 @@ def _summary(item: Block | Run, level: int) -> dict[str, Any]:
             + (f"{fmt.num(total.weighted)} weighted" if ran else "never called: params counted, no activity"),
             hint="",
         )
-        row["parts"] = _parts(item.items, level, item.depth + 1)
+        row["parts"] = _parts(item.items, level, convention, item.depth + 1)
     return row
 
 
-def _parts(items: Sequence[Item], level: int, depth: int = 0) -> list[dict[str, Any]]:
+def _parts(items: Sequence[Item], level: int, convention: str, depth: int = 0) -> list[dict[str, Any]]:
     """Items as the template lays them out: consecutive rows as one table, each block or run as a fold."""
     from archstats.render.hierarchy import Block, Run
 
     parts: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, (Block, Run)):
-            parts.append({"fold": _summary(item, level), "rows": []})
+            parts.append({"fold": _summary(item, level, convention), "rows": []})
         elif parts and parts[-1]["rows"]:
-            parts[-1]["rows"].append({**_layer(item), "depth": depth})
+            parts[-1]["rows"].append({**_layer(item, convention), "depth": depth})
         else:
-            parts.append({"fold": None, "rows": [{**_layer(item), "depth": depth}]})
+            parts.append({"fold": None, "rows": [{**_layer(item, convention), "depth": depth}]})
     return parts
 
 
@@ -305,7 +316,7 @@ def _hierarchy(report: Report, module_types: Mapping[str, str]) -> dict[str, Any
     walk(items, lambda item: runs.append(item) if isinstance(item, RunType) else None)
     folded = sum(len(r.blocks) - 1 for r in runs)
     return {
-        "parts": _parts(items, level),
+        "parts": _parts(items, level, report.convention),
         "levels": depth_of(items),
         "level": level,
         "shown": rows_shown(items, level),
@@ -334,6 +345,17 @@ def _glance(report: Report) -> list[tuple[str, str, str]]:
         ("paper", f"{authors(spec.paper)} {spec.year}" if spec.paper else "—", title(spec.paper) or spec.summary),
         ("device", analysis.device, "where the network was traced"),
     ]
+
+
+def _cost_note(convention: str) -> str:
+    """What the layer table's cost column counts when ``--convention`` picked other than fvcore's MACs."""
+    if convention == conventions.DEFAULT:
+        return ""
+    chosen = conventions.get(convention)
+    return (
+        f"The {chosen.column} column counts under the {chosen.name} convention ({chosen.summary}), with a "
+        "derivation where the figure is fvcore's too; the figures and the layer types above keep fvcore's MACs."
+    )
 
 
 def _figures(report: Report, inputs: HandoutInputs) -> tuple[str, str, list[Section]]:
@@ -387,7 +409,9 @@ def context(report: Report, inputs: HandoutInputs) -> dict[str, Any]:
         "hierarchy": _hierarchy(report, inputs.module_types),
         "row_budget": ROW_BUDGET,
         "total": {"output": fmt.sample_shape(analysis.output_shape)}
-        | {col.key: fmt.total_cell(analysis, col) for col in TABLE if col.total},
+        | {col.key: fmt.table_total(analysis, col, report.convention) for col in TABLE if col.total},
+        "cost_title": fmt.title(column(fmt.COST), report.convention),
+        "cost_note": _cost_note(report.convention),
         "specials": sections,
         "uncounted": _uncounted(report),
         "notes": list(analysis.notes),

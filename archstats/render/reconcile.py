@@ -23,7 +23,8 @@ def rows(report: Report) -> list[dict[str, Any]]:
         out.append(
             {
                 "name": c.name,
-                "chosen": c.name == conventions.DEFAULT,  # the layer table's MACs column
+                "chosen": c.name == report.convention,  # the layer table's cost column
+                "column": c.column,
                 "value": fmt.num(step.value),
                 "unit": c.unit,
                 "difference": "" if step.difference is None else _signed(step.difference),
