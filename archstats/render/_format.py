@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from archstats import conventions
+
 if TYPE_CHECKING:
     from archstats.analysis import Analysis, Layer, Totals
     from archstats.columns import Column
@@ -72,8 +74,6 @@ COST = "macs"
 
 def title(column: Column, convention: str) -> str:
     """A printed table's heading of ``column``: the cost column's names the convention."""
-    from archstats import conventions
-
     return conventions.get(convention).column if column.key == COST else column.title
 
 
@@ -81,8 +81,6 @@ def table_cell(layer: Layer, column: Column, convention: str, zero: str | None =
     """As :func:`cell`, the cost column's figure counted under ``convention``."""
     if column.key != COST:
         return cell(layer, column, zero)
-    from archstats import conventions
-
     value = conventions.of_layer(layer, convention)
     return zero if zero is not None and not value else num(value)
 
@@ -91,8 +89,6 @@ def table_total(analysis: Analysis, column: Column, convention: str) -> str:
     """As :func:`total_cell`, the cost column's total counted under ``convention``."""
     if column.key != COST:
         return total_cell(analysis, column)
-    from archstats import conventions
-
     return num(conventions.total(analysis.layers, convention))
 
 

@@ -72,6 +72,7 @@ def _layer(layer: Layer, convention: str) -> dict[str, Any]:
     if layer.buffers:
         notes.append(f"+{fmt.num(layer.buffers)} in buffers")
     params_note = ", ".join(notes)
+    counts = [col for col in TABLE if col.format == "count" and col.key != fmt.COST]
     return {
         "index": layer.index,
         "name": layer.name,
@@ -81,10 +82,10 @@ def _layer(layer: Layer, convention: str) -> dict[str, Any]:
         "weighted": layer.weighted,
         "output": fmt.sample_shape(layer.output_shape),
         "output_formula": _derivation(layer, "output"),
-        # The printed table's counts by their keys (params, connections, neurons, macs), each with its derivation;
-        # the cost column (key macs) under the convention picked.
-        **{col.key: _count(col.value(layer)) for col in TABLE if col.format == "count"},
-        **{f"{col.key}_formula": _derivation(layer, col.key) for col in TABLE if col.format == "count"},
+        # The printed table's counts by their keys (params, connections, neurons), each with its derivation,
+        # and the cost column (key macs) under the convention picked.
+        **{col.key: _count(col.value(layer)) for col in counts},
+        **{f"{col.key}_formula": _derivation(layer, col.key) for col in counts},
         **dict(zip((fmt.COST, f"{fmt.COST}_formula"), _cost(layer, convention))),
         "params_note": params_note,
         "rf": fmt.receptive_field(layer),
@@ -237,6 +238,7 @@ def _summary(item: Block | Run, level: int, convention: str) -> dict[str, Any]:
     from archstats.render.hierarchy import Run, sums
 
     total = sums(item.layers)
+    cost = conventions.total(item.layers, convention)
     out = item.output
     ran = any(layer.called for layer in item.layers)
     row: dict[str, Any] = {
@@ -251,7 +253,7 @@ def _summary(item: Block | Run, level: int, convention: str) -> dict[str, Any]:
         "params_note": f"+{fmt.num(total.buffers)} in buffers" if total.buffers else "",
         "connections": _count(total.connections),
         "neurons": _count(total.neurons),
-        "macs": _count(conventions.total(item.layers, convention)),
+        "macs": _count(cost),
         "params_formula": "",
         "connections_formula": "",
         "neurons_formula": "",
@@ -271,7 +273,7 @@ def _summary(item: Block | Run, level: int, convention: str) -> dict[str, Any]:
         )
         for key, one, all_ in (
             *((key, getattr(each, key), getattr(total, key)) for key in ("params", "connections", "neurons")),
-            (fmt.COST, conventions.total(first.layers, convention), conventions.total(item.layers, convention)),
+            (fmt.COST, conventions.total(first.layers, convention), cost),
         ):
             if one and one * n == all_:
                 row[f"{key}_formula"] = f"{n}{fmt.TIMES}{fmt.num(one)} = {fmt.num(all_)}"
